@@ -1,0 +1,32 @@
+# lowrot: measurements of the scalings in Telgarsky (ICLR 2023). Run: snakemake --cores all
+from snakemake.utils import min_version
+
+min_version("9.0")
+
+
+configfile: "config/config.yaml"
+
+
+include: "workflow/rules/common.smk"
+
+
+wildcard_constraints:
+    dataset=r"[A-Za-z][A-Za-z0-9_]*",
+    instance=r"[A-Za-z0-9_.]+",
+    m=r"\d+",
+    part=r"\d+",
+    figure=r"[a-z_]+",
+    ext=r"png|pdf|svg",
+
+
+include: "workflow/rules/data.smk"
+include: "workflow/rules/train.smk"
+include: "workflow/rules/analysis.smk"
+include: "workflow/rules/figures.smk"
+
+
+rule all:
+    default_target: True
+    input:
+        trajectories=TRAJECTORIES,
+        figures=all_figures(),

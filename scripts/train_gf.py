@@ -1,0 +1,20 @@
+"""Train one batch of GF networks (one dataset instance, one width, one part of the (seed, n) grid)."""
+
+import numpy as np
+
+from lowrot.data import Dataset
+from lowrot.io import atomic_path, write_table
+from lowrot.jobs import job
+from lowrot.sweep import part_networks, run_gf_job
+
+sm = job(globals())
+w = sm.wildcards
+ds = Dataset.load(sm.input.data)
+nets = part_networks(sm.params.seeds, sm.params.sample_sizes, sm.params.train["networks_per_batch"], int(w.part))
+rows, weights = run_gf_job(ds, nets, int(w.m), dict(sm.params.train), device=sm.params.device, state_path=sm.params.state, label=f"gf {w.dataset}/{w.instance} m={w.m} part {w.part}")
+rows.insert(1, "dataset", w.dataset)
+rows.insert(2, "instance", w.instance)
+with atomic_path(sm.output.weights) as tmp:
+    with open(tmp, "wb") as fh:
+        np.savez(fh, seeds=[s for s, _ in nets], n=[n for _, n in nets], **weights)
+write_table(rows, sm.output.table)

@@ -1,0 +1,120 @@
+"""Loading and validating the workflow config against workflow/schemas/config.schema.yaml.
+
+The schema is JSON Schema written in YAML. Validation fills in defaults (also inside list-free
+nested objects and in each dataset entry), and every problem is reported as one line that names the
+key (dotted path), what was given and what is allowed, before any job starts.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import json
+from pathlib import Path
+
+import jsonschema
+import yaml
+
+from .errors import ConfigError
+
+SCHEMA_PATH = Path(__file__).resolve().parents[2] / "workflow" / "schemas" / "config.schema.yaml"
+
+
+def load_schema(path=None) -> dict:
+    p = Path(path) if path is not None else SCHEMA_PATH
+    with open(p) as fh:
+        return yaml.safe_load(fh)
+
+
+def _key(path) -> str:
+    parts = [str(p) for p in path]
+    return ".".join(parts) if parts else "(top level)"
+
+
+def _allowed(err: jsonschema.ValidationError) -> str:
+    s, v = err.schema, err.validator
+    if v == "additionalProperties":
+        allowed = sorted(s.get("properties", {}))
+        return f"allowed keys: {', '.join(allowed)}" if allowed else "no other keys are allowed"
+    if v == "enum":
+        return f"allowed: {', '.join(map(str, s['enum']))}"
+    if v == "const":
+        return f"allowed: {s['const']}"
+    if v == "type":
+        return f"allowed type: {s['type']}"
+    if v in ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"):
+        bounds = [f"{k} {s[k]}" for k in ("minimum", "exclusiveMinimum", "maximum", "exclusiveMaximum") if k in s]
+        return "allowed: " + ", ".join(bounds)
+    if v in ("minItems", "maxItems", "uniqueItems", "minLength", "minProperties"):
+        return f"required: {v} {s[v]}"
+    if v == "required":
+        return f"required keys: {', '.join(s['required'])}"
+    return f"schema rule: {v}"
+
+
+def _message(err: jsonschema.ValidationError) -> str:
+    if err.validator == "additionalProperties":
+        extra = sorted(set(err.instance) - set(err.schema.get("properties", {})))
+        return f"config key '{_key(err.absolute_path)}': unknown key(s) {extra}; {_allowed(err)}"
+    if err.validator == "required":
+        return f"config key '{_key(err.absolute_path)}': {err.message}; {_allowed(err)}"
+    return f"config key '{_key(err.absolute_path)}': {err.instance!r} is invalid ({err.message}); {_allowed(err)}"
+
+
+def _fill_defaults(instance, schema) -> None:
+    """Fill defaults of ``properties`` (recursively, including if/then branches and additionalProperties)."""
+    if not isinstance(instance, dict) or not isinstance(schema, dict):
+        return
+    for key, sub in schema.get("properties", {}).items():
+        if key not in instance and "default" in sub:
+            instance[key] = copy.deepcopy(sub["default"])
+        if key in instance:
+            _fill_defaults(instance[key], sub)
+    addl = schema.get("additionalProperties")
+    if isinstance(addl, dict):
+        for key, val in instance.items():
+            if key not in schema.get("properties", {}):
+                _fill_defaults(val, addl)
+    for branch in schema.get("allOf", []):
+        cond = branch.get("if")
+        if cond is None or jsonschema.Draft202012Validator(cond).is_valid(instance):
+            _fill_defaults(instance, branch.get("then", branch))
+
+
+def validate_config(config: dict, schema=None) -> dict:
+    """Return a validated copy of ``config`` with defaults filled; raise ConfigError listing every problem."""
+    schema = schema if isinstance(schema, dict) else load_schema(schema)
+    cfg = copy.deepcopy(dict(config or {}))
+    validator = jsonschema.Draft202012Validator(schema)
+    errors = sorted(validator.iter_errors(cfg), key=lambda e: (len(e.absolute_path), list(map(str, e.absolute_path))))
+    if not errors:
+        _fill_defaults(cfg, schema)
+        errors = list(validator.iter_errors(cfg))
+    if errors:
+        raise ConfigError("invalid config:\n  " + "\n  ".join(dict.fromkeys(_message(e) for e in errors)))
+    _check_references(cfg)
+    return cfg
+
+
+def _check_references(cfg: dict) -> None:
+    """Cross-key rules the schema cannot state."""
+    names = sorted(cfg["datasets"])
+    if cfg["gf"]["dataset"] not in cfg["datasets"]:
+        raise ConfigError(f"config key 'gf.dataset': {cfg['gf']['dataset']!r} is not a dataset; allowed: {', '.join(names)}")
+    for name, spec in cfg["datasets"].items():
+        if spec["kind"] == "parity":
+            bad = [c for c in spec["coords"] if c >= min(spec["dims"])]
+            if bad:
+                raise ConfigError(f"config key 'datasets.{name}.coords': {bad} out of range for the smallest dim {min(spec['dims'])}; allowed: 0 <= coord < d")
+            big = max(cfg["gf"]["sample_sizes"]) if cfg["gf"]["dataset"] == name else 0
+            if big > spec["pool_size"]:
+                raise ConfigError(f"config key 'datasets.{name}.pool_size': {spec['pool_size']} is smaller than the largest gf.sample_sizes {big}; allowed: >= {big}")
+    if cfg["train"]["first_checkpoint"] >= cfg["train"]["max_time"]:
+        raise ConfigError(f"config key 'train.first_checkpoint': {cfg['train']['first_checkpoint']} must be below train.max_time={cfg['train']['max_time']}")
+    if cfg["train"]["symmetric_init"] and any(m % 2 for m in cfg["gf"]["widths"]):
+        raise ConfigError("config key 'gf.widths': symmetric_init needs even widths")
+
+
+def subtree_hash(obj) -> str:
+    """A stable 12-hex-digit hash of a JSON-able config subtree (recorded in every table row)."""
+    return hashlib.sha256(json.dumps(obj, sort_keys=True, default=str).encode()).hexdigest()[:12]

@@ -1,0 +1,33 @@
+"""Tidy tables: concatenation of per-job tables and the summaries that figures read."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from .sweep import sort_rows
+
+TRAJECTORY_EVENTS = ("checkpoint", "final")
+
+
+def concat_tables(paths) -> pd.DataFrame:
+    """Concatenate per-job CSVs into one table in canonical row order (empty tables are kept as columns)."""
+    frames = [pd.read_csv(p) for p in paths]
+    if not frames:
+        raise ValueError("no tables to concatenate")
+    return sort_rows(pd.concat(frames, ignore_index=True))
+
+
+def final_rows(traj: pd.DataFrame) -> pd.DataFrame:
+    """One row per trained network: its 'final' event (diverged networks have none and are counted apart)."""
+    return traj[traj["event"] == "final"]
+
+
+def diverged_count(traj: pd.DataFrame) -> int:
+    return int((traj["event"] == "diverged").sum())
+
+
+def mean_sem(df: pd.DataFrame, by: list[str], value: str) -> pd.DataFrame:
+    """Mean, standard error of the mean and count of ``value`` over the rows of each group."""
+    g = df.groupby(by)[value]
+    out = g.agg(["mean", "sem", "count"]).reset_index()
+    return out.rename(columns={"mean": f"{value}_mean", "sem": f"{value}_sem", "count": "networks"})

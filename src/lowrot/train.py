@@ -1,0 +1,289 @@
+"""Batched full-batch gradient descent (GF) on the logistic loss, with log-spaced checkpoints.
+
+One call trains B networks that share (d, m) but differ in seed and sample size, as one tensor
+program: the training sets are padded to the largest n and the padding carries weight 0.
+
+Step rule (SPEC §2): W_{k+1} = W_k - eta_k grad R(W_k), GF time t_{k+1} = t_k + eta_k.
+- constant step: eta_k = eta.
+- loss-normalized (option ``loss_normalized``): eta_k = eta * min(1 / R(W_k), cap) once the training
+  error of that network is 0, eta before. It follows the same path in a re-timed clock and reaches
+  late times. R is kept in log space and the per-sample gradient weights are computed as
+  exp(log sigmoid(-z_i) + shift) with a per-network shift, so nothing underflows or divides by zero.
+
+One fused pass over row chunks computes, for each network, Z = X V^T, relu(Z) a (the outputs), and
+P_j = sum_i c_i 1[v_j.x_i > 0] x_i with c_i = w_i y_i sigmoid(-y_i f_i). Then
+-dR/dv_j = a_j P_j / sqrt(m) and -dR/da_j = <v_j, P_j> / sqrt(m): a single backward matmul gives
+both layers' gradients, and each chunk stays in cache.
+
+Rows are recorded (all measurements in float64, see :mod:`lowrot.metrics`) at GF time 0, at the
+first step past each log-spaced checkpoint time, at the milestones of SPEC §5 (first step with zero
+training error, first step with risk below ``risk_milestone``), and at the end (``final``). A network
+whose loss or weights become non-finite is frozen and recorded once with event ``diverged``.
+The whole state is saved atomically at every checkpoint when ``state_path`` is given, and a rerun
+with the same key resumes from it and ends with identical rows.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import sys
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import torch
+
+from .io import atomic_path
+from .metrics import snapshot
+from .model import init_network, log_risk
+
+log = logging.getLogger("lowrot.train")
+
+MEASURE_COLUMNS = [
+    "risk",
+    "train_error",
+    "test_error",
+    "test_error_se",
+    "min_margin",
+    "normalized_margin",
+    "weight_norm_sq",
+    "motion",
+    "motion_per_sqrt_m",
+    "rot_mean_deg",
+    "rot_weighted_deg",
+    "rot_frac_10",
+    "rot_frac_30",
+    "feature_mass",
+]
+
+
+@dataclass(frozen=True)
+class GFSettings:
+    """Settings of one training job (the config's ``train`` subtree plus device and dtype)."""
+
+    step_size: float = 1.0
+    max_time: float = 1000.0
+    max_steps: int = 100_000
+    checkpoints: int = 20
+    first_checkpoint: float = 1.0
+    loss_normalized: bool = False
+    normalized_step_cap: float = 1e6
+    risk_milestone: float = 0.01
+    symmetric_init: bool = False
+    dtype: str = "float64"
+    device: str = "cpu"
+    chunk_rows: int = 512
+
+    def checkpoint_times(self) -> np.ndarray:
+        """GF times 0 and ``checkpoints`` log-spaced times from ``first_checkpoint`` to ``max_time``."""
+        t = np.geomspace(self.first_checkpoint, self.max_time, self.checkpoints)
+        return np.concatenate([[0.0], t])
+
+
+def _torch_dtype(name: str):
+    return {"float32": torch.float32, "float64": torch.float64}[name]
+
+
+def fused_step_direction(a, V, X, y, w, shift, chunk_rows):
+    """One pass over row chunks. Returns (P, z): P (B, m, d) with the per-sample weights
+    w_i y_i sigmoid(-z_i) exp(shift_b); z (B, N) = y_i f(x_i) on every row (padding included).
+    """
+    B, N, _ = X.shape
+    m = a.shape[1]
+    inv_sqrt_m = 1.0 / math.sqrt(m)
+    P = torch.zeros_like(V)
+    z = torch.empty(B, N, dtype=X.dtype, device=X.device)
+    a_col = a.unsqueeze(2)
+    Vt = V.transpose(1, 2)
+    for s in range(0, N, chunk_rows):
+        Xc = X[:, s : s + chunk_rows]
+        Z = torch.bmm(Xc, Vt)  # (B, c, m) pre-activations
+        Z.clamp_(min=0.0)  # relu, in place
+        zc = torch.bmm(Z, a_col).squeeze(2).mul_(inv_sqrt_m).mul_(y[:, s : s + chunk_rows])
+        z[:, s : s + chunk_rows] = zc
+        coef = torch.exp(torch.nn.functional.logsigmoid(-zc) + shift) * w[:, s : s + chunk_rows] * y[:, s : s + chunk_rows]
+        Z.sign_()  # relu'(Z) in {0, 1}, in place
+        P.baddbmm_(Z.transpose(1, 2), coef.unsqueeze(2) * Xc)
+    return P, z
+
+
+class BatchedGF:
+    """State and loop of one batched GF job. Use :func:`train_gf` unless you need the pieces."""
+
+    def __init__(self, X_list, y_list, seeds, m, settings: GFSettings):
+        if not (len(X_list) == len(y_list) == len(seeds)) or not X_list:
+            raise ValueError("X_list, y_list and seeds must be non-empty lists of the same length")
+        self.s = settings
+        dt = _torch_dtype(settings.dtype)
+        dev = torch.device(settings.device)
+        B, d = len(X_list), X_list[0].shape[1]
+        self.ns = np.array([x.shape[0] for x in X_list])
+        N = int(self.ns.max())
+        X = np.zeros((B, N, d))
+        y = np.zeros((B, N))
+        w = np.zeros((B, N))
+        for b, (xb, yb) in enumerate(zip(X_list, y_list)):
+            X[b, : len(xb)], y[b, : len(yb)], w[b, : len(yb)] = xb, yb, 1.0 / len(yb)
+        self.X = torch.as_tensor(X, dtype=dt, device=dev)
+        self.y = torch.as_tensor(y, dtype=dt, device=dev)
+        self.w = torch.as_tensor(w, dtype=dt, device=dev)
+        self.real = self.w > 0
+        self.seeds = list(seeds)
+        self.m = m
+        nets = [init_network(sd, m, d, symmetric=settings.symmetric_init, dtype=dt, device=dev) for sd in seeds]
+        self.a = torch.stack([p[0] for p in nets])
+        self.V = torch.stack([p[1] for p in nets])
+        self.a0, self.V0 = self.a.clone(), self.V.clone()
+        self.t = np.zeros(B)  # GF time per network (float64)
+        self.k = 0
+        self.active = np.ones(B, dtype=bool)
+        self.failed_step = np.full(B, -1)
+        self.next_ckpt = np.zeros(B, dtype=int)
+        self.hit_zero = np.zeros(B, dtype=bool)
+        self.hit_risk = np.zeros(B, dtype=bool)
+        self.shift = torch.zeros(B, 1, dtype=dt, device=dev)
+        self.rows: list[dict] = []
+        self.times = settings.checkpoint_times()
+
+    # ---------------------------------------------------------------- persistence
+    _STATE = ("a", "V", "a0", "V0", "t", "k", "active", "failed_step", "next_ckpt", "hit_zero", "hit_risk", "shift", "rows")
+
+    def save(self, path, key: str) -> None:
+        with atomic_path(path) as tmp:
+            torch.save({"key": key, **{n: getattr(self, n) for n in self._STATE}}, tmp)
+
+    def try_resume(self, path, key: str) -> bool:
+        """Load a saved state if it exists and was written for the same key; True on success."""
+        try:
+            st = torch.load(path, weights_only=False)
+        except FileNotFoundError:
+            return False
+        if st.get("key") != key:
+            log.warning("ignoring saved state %s: it belongs to another config or dataset", path)
+            return False
+        for n in self._STATE:
+            setattr(self, n, st[n])
+        log.info("resumed from %s at step %d", path, self.k)
+        return True
+
+    # ---------------------------------------------------------------- measurements
+    def _record(self, mask: np.ndarray, event: str, test, support_basis) -> None:
+        if not mask.any():
+            return
+        X_test, y_test, test_exact = test
+        snap = snapshot(self.a, self.V, self.a0, self.V0, self.X, self.y, self.w, X_test, y_test, support_basis, test_exact=test_exact)
+        snap = {k: v.cpu().numpy() for k, v in snap.items()}
+        for b in np.flatnonzero(mask):
+            row = {"seed": self.seeds[b], "n": int(self.ns[b]), "m": self.m, "step": self.k, "gf_time": float(self.t[b]), "event": event, "status": "ok"}
+            row.update({c: float(snap[c][b]) if c in snap else math.nan for c in MEASURE_COLUMNS})
+            self.rows.append(row)
+
+    def _record_divergence(self, b: int) -> None:
+        row = {"seed": self.seeds[b], "n": int(self.ns[b]), "m": self.m, "step": self.k, "gf_time": float(self.t[b]), "event": "diverged", "status": "diverged"}
+        row.update({c: math.nan for c in MEASURE_COLUMNS})
+        self.rows.append(row)
+
+    # ---------------------------------------------------------------- the loop
+    def run(self, *, test, support_basis=None, state_path=None, key="", progress=None) -> pd.DataFrame:
+        s = self.s
+        dt = self.X.dtype
+        log_cap = math.log(s.normalized_step_cap)
+        log_level = math.log(s.risk_milestone)
+        last_ckpt = len(self.times) - 1
+        while self.active.any():
+            P, z = fused_step_direction(self.a, self.V, self.X, self.y, self.w, self.shift, s.chunk_rows)
+            logR = log_risk(z, self.w)
+            zreal = torch.where(self.real, z, torch.full_like(z, math.inf))
+            zero_err = (zreal > 0).all(1).cpu().numpy()
+            logR_np = logR.double().cpu().numpy()
+            finite = np.isfinite(logR_np) & torch.isfinite(P).all(2).all(1).cpu().numpy()
+            for b in np.flatnonzero(self.active & ~finite):
+                self.failed_step[b] = self.k
+                self.active[b] = False
+                self._record_divergence(b)
+                log.warning("network seed=%s n=%d m=%d diverged at step %d (GF time %.4g)", self.seeds[b], self.ns[b], self.m, self.k, self.t[b])
+            act = self.active
+            # milestones and checkpoints at (W_k, t_k)
+            new_zero = act & zero_err & ~self.hit_zero
+            self.hit_zero |= new_zero
+            self._record(new_zero, "interpolation", test, support_basis)
+            new_risk = act & (logR_np < log_level) & ~self.hit_risk
+            self.hit_risk |= new_risk
+            self._record(new_risk, "risk_below", test, support_basis)
+            due = act & (self.t >= self.times[np.minimum(self.next_ckpt, last_ckpt)]) & (self.next_ckpt <= last_ckpt)
+            done = act & ((self.t >= s.max_time) | (self.k >= s.max_steps))
+            ck = due & ~done
+            self._record(ck, "checkpoint", test, support_basis)
+            self._record(done, "final", test, support_basis)
+            if due.any() or done.any():
+                for b in np.flatnonzero(due):
+                    self.next_ckpt[b] = np.searchsorted(self.times, self.t[b], side="right")
+                self.active &= ~done
+                if progress is not None:
+                    progress(self)
+                if state_path is not None:
+                    self.save(state_path, key)
+            if not self.active.any():
+                break
+            # the step
+            log_mult = np.zeros(len(self.t))
+            if s.loss_normalized:
+                log_mult = np.where(zero_err, np.minimum(-logR_np, log_cap), 0.0)
+            log_mult = np.where(self.active, log_mult, -np.inf)  # frozen networks do not move
+            shift = self.shift.double().cpu().numpy()[:, 0]
+            scale = torch.as_tensor(s.step_size * np.exp(log_mult - shift) / math.sqrt(self.m), dtype=dt, device=self.X.device)
+            scale = scale.view(-1, 1)
+            da = (self.V * P).sum(2) * scale
+            dV = P * (self.a * scale).unsqueeze(2)
+            self.a += da
+            self.V += dV
+            self.t += np.where(self.active, s.step_size * np.exp(log_mult), 0.0)
+            self.k += 1
+            # next shift: the current smallest margin (>= 0), so that exp(-z_i + shift) stays O(1)
+            self.shift = zreal.min(1, keepdim=True).values.clamp_min(0.0).nan_to_num(0.0, posinf=0.0)
+        return pd.DataFrame(self.rows)
+
+
+def _progress_reporter(total: int, label: str):
+    """A tqdm bar on an interactive terminal, else one log line per checkpoint."""
+    if sys.stderr.isatty():
+        from tqdm import tqdm
+
+        bar = tqdm(total=total, desc=label, unit="ckpt")
+
+        def report(gf: BatchedGF):
+            reached = int(gf.next_ckpt[gf.active].min()) if gf.active.any() else total
+            bar.update(max(0, min(reached, total) - bar.n))
+            if not gf.active.any():
+                bar.close()
+
+        return report
+
+    def report(gf: BatchedGF):
+        reached = int(gf.next_ckpt[gf.active].min()) if gf.active.any() else total
+        log.info("%s: checkpoint %d/%d, step %d, GF time %.4g..%.4g, %d active", label, min(reached, total), total, gf.k, gf.t.min(), gf.t.max(), gf.active.sum())
+
+    return report
+
+
+def train_gf(X_list, y_list, seeds, m, settings: GFSettings, *, X_test=None, y_test=None, test_exact=False, support_basis=None, state_path=None, key="", label="gf") -> pd.DataFrame:
+    """Train B networks (one per (X, y, seed)) of width m by batched GF.
+
+    Returns (rows, weights): rows has columns seed, n, m, step, gf_time, event, status and
+    MEASURE_COLUMNS; weights holds a0, V0, a, V (float64 numpy, leading axis = network).
+    """
+    gf = BatchedGF(X_list, y_list, seeds, m, settings)
+    if state_path is not None:
+        gf.try_resume(state_path, key)
+    dev = gf.X.device
+    test = (
+        None if X_test is None else torch.as_tensor(X_test, dtype=torch.float64, device=dev),
+        None if y_test is None else torch.as_tensor(y_test, dtype=torch.float64, device=dev),
+        test_exact,
+    )
+    sb = None if support_basis is None else torch.as_tensor(support_basis, dtype=torch.float64, device=dev)
+    report = _progress_reporter(len(gf.times), label)
+    df = gf.run(test=test, support_basis=sb, state_path=state_path, key=key, progress=report)
+    weights = {n: getattr(gf, n).double().cpu().numpy() for n in ("a0", "V0", "a", "V")}
+    return df, weights
