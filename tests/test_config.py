@@ -1,0 +1,48 @@
+"""The config schema: defaults, clear errors naming the key, and the shipped configs are valid."""
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from lowrot.config import validate_config
+from lowrot.errors import ConfigError
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.mark.parametrize("name", sorted(p.name for p in (ROOT / "config").glob("*.yaml")))
+def test_shipped_configs_are_valid(name):
+    cfg = validate_config(yaml.safe_load((ROOT / "config" / name).read_text()))
+    assert cfg["train"]["step_size"] > 0
+
+
+def test_defaults_are_filled():
+    cfg = validate_config({})
+    assert cfg["train"]["dtype"] == "float64"
+    assert cfg["datasets"]["parity"]["coords"] == [0, 1]
+    assert cfg["datasets"]["parity"]["full_cube_max_dim"] == 16
+
+
+@pytest.mark.parametrize(
+    "bad, key, allowed",
+    [
+        ({"train": {"stepsize": 1}}, "'train'", "allowed keys"),
+        ({"train": {"step_size": 0}}, "'train.step_size'", "exclusiveMinimum 0"),
+        ({"train": {"dtype": "float16"}}, "'train.dtype'", "allowed: float32, float64"),
+        ({"seeds": [0, 0]}, "'seeds'", "uniqueItems"),
+        ({"device": "tpu"}, "'device'", "allowed: cpu, cuda"),
+        ({"gf": {"widths": ["64"]}}, "'gf.widths.0'", "allowed type: integer"),
+        ({"datasets": {"p": {"kind": "parity", "dims": [1]}}, "gf": {"dataset": "p"}}, "'datasets.p.dims.0'", "minimum 2"),
+        ({"datasets": {"p": {"kind": "parity", "dims": [4], "colour": 1}}}, "'datasets.p'", "allowed keys"),
+        ({"gf": {"dataset": "nope"}}, "'gf.dataset'", "allowed: parity"),
+        ({"datasets": {"parity": {"kind": "parity", "dims": [4], "pool_size": 8}}}, "'datasets.parity.pool_size'", ">= 256"),
+        ({"datasets": {"parity": {"kind": "parity", "dims": [4, 8], "coords": [0, 5]}}}, "'datasets.parity.coords'", "coord < d"),
+        ({"unknown_top": 1}, "'(top level)'", "allowed keys"),
+    ],
+)
+def test_bad_config_names_key_and_allowed_values(bad, key, allowed):
+    with pytest.raises(ConfigError) as exc:
+        validate_config(bad)
+    msg = str(exc.value)
+    assert key in msg and allowed in msg, msg

@@ -1,0 +1,141 @@
+"""Known answers for the batched GF trainer."""
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+
+from lowrot import data, model
+from lowrot.train import BatchedGF, GFSettings, fused_step_direction, train_gf
+
+
+def _parity(d, n, seed):
+    rng = np.random.default_rng(seed)
+    X = data.sample_parity(n, d, rng)
+    return X, data.parity_labels(X, [0, 1])
+
+
+def _risk(a, V, X, y):
+    return model.logistic_loss(y * model.network_output(a, V, X)).mean()
+
+
+def test_gradient_matches_finite_differences():
+    d, m, n = 5, 12, 40
+    X, y = (torch.as_tensor(t) for t in _parity(d, n, 0))
+    a, V = model.init_network(1, m, d)
+    w = torch.full((1, n), 1.0 / n, dtype=torch.float64)
+    P, z = fused_step_direction(a[None], V[None], X[None], y[None], w, torch.zeros(1, 1, dtype=torch.float64), chunk_rows=7)
+    ga = -(V * P[0]).sum(1) / math.sqrt(m)  # dR/da
+    gV = -a[:, None] * P[0] / math.sqrt(m)  # dR/dV
+    torch.testing.assert_close(z[0], y * model.network_output(a, V, X))
+    h = 1e-6
+    for j in range(m):
+        e = torch.zeros(m, dtype=torch.float64)
+        e[j] = h
+        fd = (_risk(a + e, V, X, y) - _risk(a - e, V, X, y)) / (2 * h)
+        assert abs(fd - ga[j]) < 1e-8
+        for k in range(d):
+            E = torch.zeros(m, d, dtype=torch.float64)
+            E[j, k] = h
+            fd = (_risk(a, V + E, X, y) - _risk(a, V - E, X, y)) / (2 * h)
+            assert abs(fd - gV[j, k]) < 1e-8
+
+
+def test_shift_does_not_change_the_direction():
+    X, y = (torch.as_tensor(t)[None] for t in _parity(4, 30, 1))
+    a, V = model.init_network(2, 8, 4)
+    w = torch.full((1, 30), 1 / 30, dtype=torch.float64)
+    P0, _ = fused_step_direction(a[None], V[None], X, y, w, torch.zeros(1, 1, dtype=torch.float64), 16)
+    P1, _ = fused_step_direction(a[None], V[None], X, y, w, torch.full((1, 1), 3.0, dtype=torch.float64), 16)
+    torch.testing.assert_close(P1 * math.exp(-3.0), P0, rtol=1e-13, atol=1e-16)
+
+
+SMALL = GFSettings(step_size=0.5, max_time=300.0, max_steps=2000, checkpoints=6, loss_normalized=True, chunk_rows=16)
+
+
+@pytest.mark.parametrize("settings", [SMALL, GFSettings(step_size=1.0, max_time=50.0, checkpoints=5, chunk_rows=64)])
+def test_batched_equals_one_at_a_time(settings):
+    d, m = 6, 16
+    nets = [(0, 20), (1, 48), (2, 33), (0, 48)]
+    sets = [_parity(d, n, s + 10) for s, n in nets]
+    Xt = data.hypercube(d)
+    yt = data.parity_labels(Xt, [0, 1])
+    kw = dict(X_test=Xt, y_test=yt, test_exact=True, support_basis=np.eye(d)[:, :2])
+    batched, wb = train_gf([x for x, _ in sets], [y for _, y in sets], [s for s, _ in nets], m, settings, **kw)
+    alone = [train_gf([x], [y], [s], m, settings, **kw)[0] for (s, _), (x, y) in zip(nets, sets)]
+    alone = pd.concat(alone, ignore_index=True)
+    key = ["seed", "n", "step", "event"]
+    b = batched.sort_values(key).reset_index(drop=True)
+    o = alone.sort_values(key).reset_index(drop=True)
+    assert b[key].equals(o[key])
+    num = [c for c in b.columns if c not in key and b[c].dtype.kind == "f"]
+    np.testing.assert_allclose(b[num].to_numpy(), o[num].to_numpy(), rtol=1e-10, atol=1e-10)
+    assert set(b["event"]) >= {"checkpoint", "final"}
+
+
+def test_gf_time_and_milestones():
+    X, y = _parity(5, 64, 3)
+    rows, _ = train_gf([X], [y], [0], 32, GFSettings(step_size=0.25, max_time=200.0, max_steps=100_000, checkpoints=5, risk_milestone=0.1))
+    fin = rows[rows.event == "final"].iloc[0]
+    assert fin.gf_time == pytest.approx(0.25 * fin.step)  # constant step: t = k * eta
+    interp = rows[rows.event == "interpolation"]
+    assert len(interp) == 1 and interp.iloc[0].train_error == 0.0
+    # before the interpolation milestone every recorded row has training errors
+    assert (rows[rows.step < interp.iloc[0].step].train_error > 0).all()
+    rb = rows[rows.event == "risk_below"].iloc[0]
+    assert rb.risk < 0.1 and (rows[rows.step < rb.step].risk >= 0.1).all()
+    # checkpoints are the first steps past the log-spaced times
+    times = GFSettings(max_time=200.0, checkpoints=5).checkpoint_times()
+    ck = rows[rows.event == "checkpoint"].gf_time.to_numpy()
+    assert np.all(np.diff(ck) > 0) and ck[0] == 0.0
+    assert fin.normalized_margin <= 1 / (4 * math.sqrt(2 * 5)) + 1e-12  # never above gamma_gl
+    assert len(times) == 6
+
+
+def test_loss_normalized_reaches_late_times_with_finite_risk():
+    X, y = _parity(4, 16, 0)
+    s = GFSettings(step_size=1.0, max_time=1e30, max_steps=3000, checkpoints=10, loss_normalized=True, normalized_step_cap=1e12)
+    rows, _ = train_gf([X], [y], [0], 16, s)
+    fin = rows[rows.event == "final"].iloc[0]
+    assert fin.gf_time > 1e10 and fin.train_error == 0.0
+    assert np.isfinite(rows[["risk", "normalized_margin"]].to_numpy()).all()
+    ck = rows[rows.event.isin(["checkpoint", "final"])]
+    assert ck.normalized_margin.is_monotonic_increasing or ck.normalized_margin.iloc[-1] > ck.normalized_margin.iloc[0]
+
+
+def test_divergence_is_recorded_not_raised():
+    X, y = _parity(4, 16, 0)
+    s = GFSettings(step_size=1e200, max_time=1e300, max_steps=50, checkpoints=3, first_checkpoint=1e199, dtype="float64")
+    rows, _ = train_gf([X, X], [y, y], [0, 1], 8, s)
+    div = rows[rows.event == "diverged"]
+    assert len(div) == 2 and (div.status == "diverged").all() and (div.step > 0).all()
+    assert "final" not in set(rows.event)
+
+
+def test_resume_after_interruption_gives_identical_rows(tmp_path):
+    X, y = _parity(5, 40, 7)
+    s = GFSettings(step_size=0.5, max_time=500.0, checkpoints=8)
+    full, _ = train_gf([X], [y], [3], 16, s)
+
+    class Kill(Exception):
+        pass
+
+    calls = {"n": 0}
+
+    def die_after_three(gf):
+        calls["n"] += 1
+        if calls["n"] == 4:
+            raise Kill
+
+    state = tmp_path / "state.pt"
+    gf = BatchedGF([X], [y], [3], 16, s)
+    with pytest.raises(Kill):
+        gf.run(test=(None, None, False), state_path=state, key="k", progress=die_after_three)
+    assert state.exists()
+    resumed, _ = train_gf([X], [y], [3], 16, s, state_path=state, key="k")
+    pd.testing.assert_frame_equal(resumed, full)
+    # a state written for another key is ignored
+    other, _ = train_gf([X], [y], [3], 16, s, state_path=state, key="other")
+    pd.testing.assert_frame_equal(other, full)

@@ -1,0 +1,55 @@
+"""The Snakemake workflow: lint, a bad config failing before any job, and a tiny end-to-end run."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def smk(*args, cwd, check=True):
+    cmd = [sys.executable, "-m", "snakemake", "-s", str(ROOT / "Snakefile"), "--directory", str(cwd), *args]
+    res = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, env={**os.environ, "MPLBACKEND": "Agg"})
+    if check and res.returncode != 0:
+        raise AssertionError(f"{' '.join(cmd)} failed:\n{res.stdout[-3000:]}\n{res.stderr[-3000:]}")
+    return res
+
+
+def test_lint_is_clean(tmp_path):
+    res = smk("--lint", cwd=ROOT)
+    assert "Congratulations" in res.stdout + res.stderr
+
+
+def test_environment_yml_parses_and_installs_this_package():
+    env = yaml.safe_load((ROOT / "environment.yml").read_text())
+    assert any(str(d).startswith("python") for d in env["dependencies"])
+    pip = next(d["pip"] for d in env["dependencies"] if isinstance(d, dict))
+    assert any("-e ." in p or p.startswith(".") for p in pip)
+
+
+def test_bad_config_fails_before_any_job(tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(yaml.safe_dump({"train": {"step_size": -1.0}}))
+    res = smk("-n", "--configfile", str(ROOT / "config" / "tiny.yaml"), str(bad), cwd=tmp_path, check=False)
+    out = res.stdout + res.stderr
+    assert res.returncode != 0
+    assert "train.step_size" in out and "exclusiveMinimum 0" in out
+    assert not (tmp_path / "results").exists()
+
+
+@pytest.mark.slow
+def test_tiny_end_to_end(tmp_path):
+    smk("--cores", "2", "--configfile", str(ROOT / "config" / "tiny.yaml"), "-q", cwd=tmp_path)
+    traj = pd.read_csv(tmp_path / "results" / "tables" / "trajectories.csv")
+    # every (d, m, seed, n) network of the tiny grid has exactly one final row
+    fin = traj[traj.event == "final"]
+    assert len(fin) == 2 * 2 * 2 * 2
+    assert fin.groupby(["d", "m", "seed", "n"]).size().eq(1).all()
+    assert traj.data_hash.nunique() == 2 and traj.config_hash.nunique() == 1
+    for name in ["test_error_vs_n", "margin_vs_time", "motion_vs_time", "feature_selection", "neurons_scatter"]:
+        assert (tmp_path / "figures" / f"{name}.png").stat().st_size > 10_000
