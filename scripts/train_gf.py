@@ -1,5 +1,7 @@
 """Train one batch of GF networks (one dataset instance, one width, one part of the (seed, n) grid)."""
 
+from pathlib import Path
+
 import numpy as np
 
 from lowrot.data import Dataset
@@ -18,3 +20,4 @@ with atomic_path(sm.output.weights) as tmp:
     with open(tmp, "wb") as fh:
         np.savez(fh, seeds=[s for s, _ in nets], n=[n for _, n in nets], **weights)
 write_table(rows, sm.output.table)
+Path(sm.params.state).unlink(missing_ok=True)  # outputs are complete: the resume state is spent
