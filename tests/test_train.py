@@ -139,3 +139,55 @@ def test_resume_after_interruption_gives_identical_rows(tmp_path):
     # a state written for another key is ignored
     other, _ = train_gf([X], [y], [3], 16, s, state_path=state, key="other")
     pd.testing.assert_frame_equal(other, full)
+
+
+def test_sgd_with_tiny_steps_approaches_gf():
+    X, y = _parity(4, 16, 5)
+    Xt = data.hypercube(4)
+    gaps = []
+    for eta in (4e-3, 1e-3):
+        passes = int(round(2.0 / (eta * 16 / 4)))  # GF time 2 = eta * steps, steps = passes * n / batch
+        sgd = GFSettings(learner="sgd", step_size=eta, batch_size=4, passes=passes, checkpoints=3, max_steps=10**7)
+        gf = GFSettings(step_size=eta, max_time=eta * passes * 4 - 1e-12, checkpoints=3, max_steps=10**7)
+        _, ws = train_gf([X], [y], [1], 8, sgd, X_test=Xt, y_test=data.parity_labels(Xt, [0, 1]))
+        _, wg = train_gf([X], [y], [1], 8, gf)
+        num = np.sqrt(((ws["a"] - wg["a"]) ** 2).sum() + ((ws["V"] - wg["V"]) ** 2).sum())
+        den = np.sqrt(((wg["a"] - wg["a0"]) ** 2).sum() + ((wg["V"] - wg["V0"]) ** 2).sum())
+        gaps.append(num / den)
+    assert gaps[1] < 0.02 and gaps[1] < gaps[0] / 2, gaps  # the gap shrinks with the step (first order)
+
+
+def test_sgd_one_pass_uses_each_sample_once():
+    X, y = _parity(4, 24, 2)
+    s = GFSettings(learner="sgd", step_size=0.1, batch_size=3, passes=1, checkpoints=4)
+    rows, _ = train_gf([X, X[:12]], [y, y[:12]], [0, 0], 8, s)
+    fin = rows[rows.event == "final"].set_index("n")
+    assert fin.loc[24, "step"] == 8 and fin.loc[12, "step"] == 4
+    assert fin.loc[24, "gf_time"] == pytest.approx(0.8)
+    assert not ({"interpolation", "risk_below"} & set(rows.event))
+
+
+def test_norot_keeps_directions_and_conserves_a2_minus_r2():
+    X, y = _parity(5, 32, 4)
+    s = GFSettings(learner="norot", step_size=1e-3, max_time=0.5, checkpoints=4)
+    gf = BatchedGF([X], [y], [3], 16, s)
+    U0 = gf.U.clone()
+    c0 = gf.a**2 - gf.r**2
+    rows = gf.run(test=(None, None, False))
+    assert torch.equal(gf.U, U0)  # directions never change
+    torch.testing.assert_close(gf.V, gf.r.unsqueeze(2) * U0, rtol=0, atol=0)
+    torch.testing.assert_close(gf.a**2 - gf.r**2, c0, rtol=1e-6, atol=1e-9)
+    assert (gf.a - gf.a0).abs().max() > 1e-3  # it did train, far more than the conservation error
+    assert rows.rot_weighted_deg.max() < 1e-5 and (rows.norot_nonpositive == 0).all()
+
+
+def test_norot_reports_neurons_whose_norm_crosses_zero():
+    # |a_j| > ||v_j||: a_j^2 - r_j^2 > 0, so r_j can reach 0 under the flow; such neurons are counted
+    X, y = _parity(3, 16, 1)
+    s = GFSettings(learner="norot", step_size=0.5, max_time=3000.0, checkpoints=4, loss_normalized=True)
+    gf = BatchedGF([X], [y], [0], 64, s)
+    gf.a *= 10.0  # make every neuron "unsafe"
+    gf.a0 = gf.a.clone()
+    rows = gf.run(test=(None, None, False))
+    fin = rows[rows.event == "final"].iloc[0]
+    assert fin.norot_nonpositive == int((gf.r <= 0).sum()) and fin.norot_nonpositive > 0
