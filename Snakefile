@@ -11,6 +11,7 @@ include: "workflow/rules/common.smk"
 
 
 wildcard_constraints:
+    sweep=r"[A-Za-z][A-Za-z0-9_]*",
     dataset=r"[A-Za-z][A-Za-z0-9_]*",
     instance=r"[A-Za-z0-9_.]+",
     m=r"\d+",

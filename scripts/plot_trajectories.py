@@ -6,5 +6,6 @@ from lowrot.jobs import job
 from lowrot.plots import FIGURES, save
 
 sm = job(globals())
-fig = FIGURES[sm.wildcards.figure](pd.read_csv(sm.input.table))
+traj = pd.read_csv(sm.input.table)
+fig = FIGURES[sm.wildcards.figure](traj[traj["sweep"] == sm.params.figures["training_sweep"]])
 save(fig, list(sm.output.figures), dpi=sm.params.figures["dpi"])

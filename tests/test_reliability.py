@@ -16,7 +16,7 @@ ROOT = Path(__file__).resolve().parents[1]
 CONFIG = {
     "seeds": [0, 1],
     "datasets": {"parity": {"kind": "parity", "dims": [6], "pool_size": 64}},
-    "gf": {"dataset": "parity", "widths": [32], "sample_sizes": [32, 64]},
+    "sweeps": {"gf": {"learner": "gf", "dataset": "parity", "widths": [32], "sample_sizes": [32, 64]}},
     "train": {"step_size": 0.5, "max_time": 1500.0, "max_steps": 3000, "checkpoints": 40, "loss_normalized": False},
     "figures": {"formats": ["png"]},
 }
@@ -60,7 +60,7 @@ def test_two_runs_identical_and_sigkill_resume(tmp_path):
     unlock = subprocess.run(_cmd(c, "--unlock"), capture_output=True, text=True)  # a killed snakemake leaves its lock
     assert unlock.returncode == 0, unlock.stderr[-2000:]
     resumed = _run(c, "--rerun-incomplete")
-    log = (c / "results" / "logs" / "train_gf" / "parity" / "d6" / "m32" / "part0.log").read_text()
+    log = (c / "results" / "logs" / "train" / "gf" / "parity" / "d6" / "m32" / "part0.log").read_text()
     assert "resumed from" in log
     assert resumed == a, "the resumed run's table differs from an uninterrupted run's"
     assert not state.exists(), "the resume state should be removed once the job's outputs are written"

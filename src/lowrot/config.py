@@ -97,22 +97,49 @@ def validate_config(config: dict, schema=None) -> dict:
 
 
 def _check_references(cfg: dict) -> None:
-    """Cross-key rules the schema cannot state."""
+    """Cross-key rules the schema cannot state; also validates each sweep's train overrides."""
     names = sorted(cfg["datasets"])
-    if cfg["gf"]["dataset"] not in cfg["datasets"]:
-        raise ConfigError(f"config key 'gf.dataset': {cfg['gf']['dataset']!r} is not a dataset; allowed: {', '.join(names)}")
+    train_schema = load_schema()["properties"]["train"]
+    for sname, sw in cfg["sweeps"].items():
+        where = f"sweeps.{sname}"
+        if sw["dataset"] not in cfg["datasets"]:
+            raise ConfigError(f"config key '{where}.dataset': {sw['dataset']!r} is not a dataset; allowed: {', '.join(names)}")
+        spec = cfg["datasets"][sw["dataset"]]
+        if "dims" in sw:
+            extra = sorted(set(sw["dims"]) - set(spec.get("dims", [])))
+            if extra:
+                raise ConfigError(f"config key '{where}.dims': {extra} are not dims of dataset {sw['dataset']!r}; allowed: {spec.get('dims')}")
+        pool = spec.get("pool_size")
+        if pool is not None and max(sw["sample_sizes"]) > pool:
+            raise ConfigError(f"config key 'datasets.{sw['dataset']}.pool_size': {pool} is smaller than the largest {where}.sample_sizes {max(sw['sample_sizes'])}; allowed: >= {max(sw['sample_sizes'])}")
+        merged = validate_subtree({**cfg["train"], **sw["train"]}, train_schema, f"{where}.train")
+        if merged["first_checkpoint"] >= merged["max_time"]:
+            raise ConfigError(f"config key '{where}.train.first_checkpoint': {merged['first_checkpoint']} must be below max_time={merged['max_time']}")
+        if merged["symmetric_init"] and any(m % 2 for m in sw["widths"]):
+            raise ConfigError(f"config key '{where}.widths': symmetric_init needs even widths")
+    if cfg["figures"]["training_sweep"] not in cfg["sweeps"]:
+        raise ConfigError(f"config key 'figures.training_sweep': {cfg['figures']['training_sweep']!r} is not a sweep; allowed: {', '.join(cfg['sweeps'])}")
     for name, spec in cfg["datasets"].items():
         if spec["kind"] == "parity":
             bad = [c for c in spec["coords"] if c >= min(spec["dims"])]
             if bad:
                 raise ConfigError(f"config key 'datasets.{name}.coords': {bad} out of range for the smallest dim {min(spec['dims'])}; allowed: 0 <= coord < d")
-            big = max(cfg["gf"]["sample_sizes"]) if cfg["gf"]["dataset"] == name else 0
-            if big > spec["pool_size"]:
-                raise ConfigError(f"config key 'datasets.{name}.pool_size': {spec['pool_size']} is smaller than the largest gf.sample_sizes {big}; allowed: >= {big}")
-    if cfg["train"]["first_checkpoint"] >= cfg["train"]["max_time"]:
-        raise ConfigError(f"config key 'train.first_checkpoint': {cfg['train']['first_checkpoint']} must be below train.max_time={cfg['train']['max_time']}")
-    if cfg["train"]["symmetric_init"] and any(m % 2 for m in cfg["gf"]["widths"]):
-        raise ConfigError("config key 'gf.widths': symmetric_init needs even widths")
+
+
+def validate_subtree(obj: dict, schema: dict, prefix: str) -> dict:
+    """Validate one subtree against its schema, naming keys under ``prefix``."""
+    err = next(iter(jsonschema.Draft202012Validator(schema).iter_errors(obj)), None)
+    if err is not None:
+        msg = _message(err).replace("config key '", f"config key '{prefix}.", 1).replace(f"{prefix}.(top level)", prefix)
+        raise ConfigError("invalid config:\n  " + msg)
+    out = copy.deepcopy(obj)
+    _fill_defaults(out, schema)
+    return out
+
+
+def sweep_train(cfg: dict, sweep: str) -> dict:
+    """The train settings of one sweep: the top-level train keys with the sweep's overrides."""
+    return {**cfg["train"], **cfg["sweeps"][sweep]["train"], "learner": cfg["sweeps"][sweep]["learner"]}
 
 
 def subtree_hash(obj) -> str:

@@ -1,8 +1,8 @@
 """From config subtrees to training jobs: which networks a job trains, and running one job.
 
-A GF job trains, for one dataset instance and one width m, a batch of networks: every
-(seed, n) of ``seeds`` x ``sample_sizes``, split into parts of at most ``networks_per_batch``
-networks. Network (seed, n) trains on the first n points of that seed's pool (pools are nested,
+A training job of a sweep trains, for one dataset instance and one width m, a batch of networks:
+every (seed, n) of ``seeds`` x ``sample_sizes``, split into parts of at most ``networks_per_batch``
+networks, with the sweep's learner (gf, sgd or norot; see lowrot.train). Network (seed, n) trains on the first n points of that seed's pool (pools are nested,
 so larger n adds points), with the initialization of :func:`lowrot.model.init_network` (seed, m, d).
 """
 
@@ -19,13 +19,17 @@ from .data import Dataset
 from .train import GFSettings, train_gf
 
 
-def dataset_instances(spec: dict) -> dict[str, dict]:
-    """{instance name: instance spec} for one dataset family (parity: one per d; nc: per (k, d); npz: one)."""
+def dataset_instances(spec: dict, dims=None) -> dict[str, dict]:
+    """{instance name: instance spec} for one dataset family (parity: one per d; nc: per (k, d); npz: one).
+
+    ``dims`` restricts the family to those dimensions (a sweep's ``dims`` key).
+    """
     base = {k: v for k, v in spec.items() if k not in ("dims", "groups")}
+    keep = spec.get("dims", []) if dims is None else [d for d in spec.get("dims", []) if d in dims]
     if spec["kind"] == "parity":
-        return {f"d{d}": {**base, "d": d} for d in spec["dims"]}
+        return {f"d{d}": {**base, "d": d} for d in keep}
     if spec["kind"] == "nc":
-        return {f"k{k}_d{d}": {**base, "d": d, "k": k, "rho": spec["radius"]} for k in spec["groups"] for d in spec["dims"]}
+        return {f"k{k}_d{d}": {**base, "d": d, "k": k, "rho": spec["radius"]} for k in spec["groups"] for d in keep}
     return {"data": dict(base)}
 
 
@@ -53,8 +57,8 @@ def support_basis(ds: Dataset) -> np.ndarray | None:
     return basis if rot is None else np.asarray(rot) @ basis
 
 
-def run_gf_job(ds: Dataset, networks, m: int, train: dict, *, device: str, state_path=None, label="gf"):
-    """Train the given (seed, n) networks of width m on dataset ``ds``.
+def run_train_job(ds: Dataset, networks, m: int, train: dict, *, device: str, state_path=None, label="train"):
+    """Train the given (seed, n) networks of width m on dataset ``ds`` (``train`` includes the learner).
 
     Returns (rows, weights): a tidy DataFrame (one row per network x recorded event) and a dict of
     arrays with the initial and final weights (a0, V0, a, V; leading axis = network).
@@ -77,7 +81,7 @@ def run_gf_job(ds: Dataset, networks, m: int, train: dict, *, device: str, state
         key=key,
         label=label,
     )
-    rows.insert(0, "learner", "gf")
+    rows.insert(0, "learner", settings.learner)
     rows.insert(1, "d", ds.d)
     rows["data_hash"] = ds.hash
     rows["config_hash"] = subtree_hash(train)

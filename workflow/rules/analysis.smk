@@ -1,7 +1,7 @@
 rule trajectories:
     """All training jobs' rows in one tidy table (one row per network x recorded event)."""
     input:
-        tables=gf_tables(),
+        tables=all_train_tables(),
     output:
         table=TRAJECTORIES,
     log:

@@ -1,15 +1,12 @@
 # Helpers shared by all rule files (config validation, grids, output paths).
 import sys
-from pathlib import Path
 
-from lowrot.config import validate_config
+from lowrot.config import sweep_train, validate_config
 from lowrot.errors import ConfigError
 from lowrot.sweep import dataset_instances, num_parts
 
 try:
-    config = validate_config(
-        config, workflow.source_path("../schemas/config.schema.yaml")
-    )
+    config = validate_config(config, workflow.source_path("../schemas/config.schema.yaml"))
 except ConfigError as exc:
     sys.exit(f"lowrot: {exc}")
 
@@ -17,6 +14,9 @@ RESULTS = config["results_dir"]
 FIGURES = config["figures_dir"]
 TRAJECTORIES = f"{RESULTS}/tables/trajectories.csv"
 INSTANCES = {name: dataset_instances(spec) for name, spec in config["datasets"].items()}
+TRAIN_JOB = "{sweep}/{dataset}/{instance}/m{m}/part{part}"
+TRAIN_TABLE = f"{RESULTS}/train/{TRAIN_JOB}.csv"
+TRAIN_WEIGHTS = f"{RESULTS}/train/{TRAIN_JOB}.weights.npz"
 
 
 def instance_spec(wildcards):
@@ -24,26 +24,45 @@ def instance_spec(wildcards):
     return INSTANCES[wildcards.dataset][wildcards.instance]
 
 
-def gf_parts():
-    g, t = config["gf"], config["train"]
-    return range(num_parts(config["seeds"], g["sample_sizes"], t["networks_per_batch"]))
+def train_params(wildcards):
+    """The merged train settings (with the learner) of the job's sweep."""
+    return sweep_train(config, wildcards.sweep)
 
 
-def gf_tables():
-    g = config["gf"]
+def sweep_sample_sizes(wildcards):
+    return config["sweeps"][wildcards.sweep]["sample_sizes"]
+
+
+def sweep_parts(sweep):
+    sw = config["sweeps"][sweep]
+    per = sweep_train(config, sweep)["networks_per_batch"]
+    return range(num_parts(config["seeds"], sw["sample_sizes"], per))
+
+
+def sweep_tables(sweep, pattern=TRAIN_TABLE):
+    sw = config["sweeps"][sweep]
+    inst = dataset_instances(config["datasets"][sw["dataset"]], sw.get("dims"))
     return expand(
-        f"{RESULTS}/train/gf/{g['dataset']}/{{instance}}/m{{m}}/part{{part}}.csv",
-        instance=INSTANCES[g["dataset"]],
-        m=g["widths"],
-        part=gf_parts(),
+        pattern,
+        sweep=sweep,
+        dataset=sw["dataset"],
+        instance=inst,
+        m=sw["widths"],
+        part=sweep_parts(sweep),
     )
 
 
+def all_train_tables():
+    return [p for s in config["sweeps"] for p in sweep_tables(s)]
+
+
 def scatter_weights():
-    """Weights of the widest network on the smallest dimension, first part (seed 0, largest n is in it)."""
-    g = config["gf"]
-    inst = next(iter(INSTANCES[g["dataset"]]))
-    return f"{RESULTS}/train/gf/{g['dataset']}/{inst}/m{max(g['widths'])}/part0.weights.npz"
+    """Weights of the training sweep's widest network on its smallest dimension (part 0 holds seed 0)."""
+    name = config["figures"]["training_sweep"]
+    sw = config["sweeps"][name]
+    first = sweep_tables(name, TRAIN_WEIGHTS)
+    widest = [p for p in first if f"/m{max(sw['widths'])}/" in p]
+    return widest[0]
 
 
 def figure_paths(name):
@@ -51,11 +70,5 @@ def figure_paths(name):
 
 
 def all_figures():
-    names = [
-        "test_error_vs_n",
-        "margin_vs_time",
-        "motion_vs_time",
-        "feature_selection",
-        "neurons_scatter",
-    ]
+    names = ["test_error_vs_n", "margin_vs_time", "motion_vs_time", "feature_selection", "neurons_scatter"]
     return [p for n in names for p in figure_paths(n)]

@@ -1,25 +1,25 @@
-rule train_gf:
-    """Batched GF on one dataset instance and width: every (seed, n) of the part, as one tensor program."""
+rule train:
+    """Batched training on one dataset instance and width: every (seed, n) of the part, one tensor program."""
     input:
         data=f"{RESULTS}/data/{{dataset}}/{{instance}}.npz",
     output:
-        table=f"{RESULTS}/train/gf/{{dataset}}/{{instance}}/m{{m}}/part{{part}}.csv",
-        weights=f"{RESULTS}/train/gf/{{dataset}}/{{instance}}/m{{m}}/part{{part}}.weights.npz",
+        table=TRAIN_TABLE,
+        weights=TRAIN_WEIGHTS,
+    params:
+        train=train_params,
+        seeds=config["seeds"],
+        sample_sizes=sweep_sample_sizes,
+        device=config["device"],
+        state=f"{RESULTS}/resume/{TRAIN_JOB}.pt",
     log:
-        f"{RESULTS}/logs/train_gf/{{dataset}}/{{instance}}/m{{m}}/part{{part}}.log",
+        f"{RESULTS}/logs/train/{TRAIN_JOB}.log",
     benchmark:
-        f"{RESULTS}/benchmarks/train_gf/{{dataset}}/{{instance}}/m{{m}}/part{{part}}.tsv"
-    conda:
-        "../envs/lowrot.yaml"
+        f"{RESULTS}/benchmarks/train/{TRAIN_JOB}.tsv"
     threads: 1
     resources:
         mem_mb=4000,
         runtime=120,
-    params:
-        train=config["train"],
-        seeds=config["seeds"],
-        sample_sizes=config["gf"]["sample_sizes"],
-        device=config["device"],
-        state=f"{RESULTS}/resume/gf/{{dataset}}/{{instance}}/m{{m}}/part{{part}}.pt",
+    conda:
+        "../envs/lowrot.yaml"
     script:
-        "../../scripts/train_gf.py"
+        "../../scripts/train.py"
