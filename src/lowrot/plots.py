@@ -85,8 +85,9 @@ def feature_selection(traj: pd.DataFrame):
     fig, ax = plt.subplots(figsize=(5.5, 4))
     pal = sns.color_palette("viridis", t["d"].nunique())
     sns.lineplot(data=t, x="gf_time", y="feature_mass", hue="d", units="network", estimator=None, palette=pal, ax=ax, lw=1)
+    k = int(t["support_size"].iloc[0])
     for colour, d in zip(pal, sorted(t["d"].unique())):
-        ax.axhline(2 / d, ls=":", lw=0.8, color=colour)
+        ax.axhline(k / d, ls=":", lw=0.8, color=colour)
     ax.set_xscale("log")
     ax.set_xlabel("GF time t (sum of step sizes)")
     ax.set_ylabel(r"$\sum_j \|P_S v_j\|^2 / \|V\|_F^2$")

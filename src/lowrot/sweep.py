@@ -77,6 +77,7 @@ def run_train_job(ds: Dataset, networks, m: int, train: dict, *, device: str, st
         y_test=ds.y_test,
         test_exact=ds.test_kind == "full_cube",
         support_basis=support_basis(ds),
+        centres=ds.meta.get("centres"),
         state_path=state_path,
         key=key,
         label=label,
@@ -86,6 +87,7 @@ def run_train_job(ds: Dataset, networks, m: int, train: dict, *, device: str, st
     rows["data_hash"] = ds.hash
     rows["config_hash"] = subtree_hash(train)
     rows["test_kind"] = ds.test_kind
+    rows["support_size"] = len(ds.meta.get("support", []))
     rows["lowrot_version"] = __version__
     return rows, weights
 

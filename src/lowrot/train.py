@@ -67,6 +67,7 @@ MEASURE_COLUMNS = [
     "rot_frac_10",
     "rot_frac_30",
     "feature_mass",
+    "nc_alignment",
     "norot_nonpositive",
 ]
 
@@ -232,11 +233,13 @@ class BatchedGF:
         return True
 
     # ---------------------------------------------------------------- measurements
-    def _record(self, mask: np.ndarray, event: str, test, support_basis) -> None:
+    def _record(self, mask: np.ndarray, event: str, test, probes) -> None:
+        """Append one row per network in ``mask``; probes = (support_basis, centres), either may be None."""
         if not mask.any():
             return
         X_test, y_test, test_exact = test
-        snap = snapshot(self.a, self.V, self.a0, self.V0, self.X, self.y, self.w, X_test, y_test, support_basis, test_exact=test_exact)
+        support_basis, centres = probes if isinstance(probes, tuple) else (probes, None)
+        snap = snapshot(self.a, self.V, self.a0, self.V0, self.X, self.y, self.w, X_test, y_test, support_basis, test_exact=test_exact, centres=centres)
         if self.s.learner == "norot":
             snap["norot_nonpositive"] = (self.r <= 0).sum(1).to(torch.float64)
         snap = {k: v.cpu().numpy() for k, v in snap.items()}
@@ -363,7 +366,7 @@ def _progress_reporter(total: int, label: str):
     return report
 
 
-def train_gf(X_list, y_list, seeds, m, settings: GFSettings, *, X_test=None, y_test=None, test_exact=False, support_basis=None, state_path=None, key="", label="gf") -> pd.DataFrame:
+def train_gf(X_list, y_list, seeds, m, settings: GFSettings, *, X_test=None, y_test=None, test_exact=False, support_basis=None, centres=None, state_path=None, key="", label="gf") -> pd.DataFrame:
     """Train B networks (one per (X, y, seed)) of width m by batched GF.
 
     Returns (rows, weights): rows has columns seed, n, m, step, gf_time, event, status and
@@ -379,7 +382,8 @@ def train_gf(X_list, y_list, seeds, m, settings: GFSettings, *, X_test=None, y_t
         test_exact,
     )
     sb = None if support_basis is None else torch.as_tensor(support_basis, dtype=torch.float64, device=dev)
+    cc = None if centres is None else torch.as_tensor(centres, dtype=torch.float64, device=dev)
     report = _progress_reporter(len(gf.times), label)
-    df = gf.run(test=test, support_basis=sb, state_path=state_path, key=key, progress=report)
+    df = gf.run(test=test, support_basis=(sb, cc), state_path=state_path, key=key, progress=report)
     weights = {n: getattr(gf, n).double().cpu().numpy() for n in ("a0", "V0", "a", "V")}
     return df, weights

@@ -1,0 +1,27 @@
+"""The memorizing KKT-type network of SPEC §6 R6: one neuron per training point.
+
+Neuron i has v_i = x_i / ||x_i|| and a_i = y_i (both of unit size, so every neuron carries the same
+weight mass). Its normalized margin min_i y_i g(x_i) / ||W||_F^2 is of order 1/n: the value that a
+bad KKT point of the margin objective may have, and that GF is claimed to escape.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+
+from .model import normalized_margin
+
+
+def memorizing_network(X: np.ndarray, y: np.ndarray) -> tuple[torch.Tensor, torch.Tensor]:
+    """(a, V) with one neuron per training point: v_i = x_i / ||x_i||, a_i = y_i (float64)."""
+    X = np.asarray(X, dtype=np.float64)
+    V = X / np.linalg.norm(X, axis=1, keepdims=True)
+    return torch.as_tensor(np.asarray(y, dtype=np.float64)), torch.as_tensor(V)
+
+
+def memorizing_margin(X, y) -> float:
+    """Normalized margin of :func:`memorizing_network` on its own training set."""
+    a, V = memorizing_network(X, y)
+    Xt, yt = torch.as_tensor(np.asarray(X, float)), torch.as_tensor(np.asarray(y, float))
+    return float(normalized_margin(a, V, Xt, yt))
