@@ -16,12 +16,14 @@ wildcard_constraints:
     instance=r"[A-Za-z0-9_.]+",
     m=r"\d+",
     part=r"\d+",
-    figure=r"[a-z_]+",
+    figure="|".join(FIGURE_TABLES),
     ext=r"png|pdf|svg",
+    kind=r"population|training|frozen",
 
 
 include: "workflow/rules/data.smk"
 include: "workflow/rules/train.smk"
+include: "workflow/rules/margins.smk"
 include: "workflow/rules/analysis.smk"
 include: "workflow/rules/figures.smk"
 
@@ -29,5 +31,6 @@ include: "workflow/rules/figures.smk"
 rule all:
     default_target: True
     input:
-        trajectories=TRAJECTORIES,
+        tables=all_tables(),
+        margin_tables=expand(f"{FIGURES}/margins_table.{{ext}}", ext=["md", "tex"]),
         figures=all_figures(),

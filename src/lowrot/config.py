@@ -117,6 +117,12 @@ def _check_references(cfg: dict) -> None:
             raise ConfigError(f"config key '{where}.train.first_checkpoint': {merged['first_checkpoint']} must be below max_time={merged['max_time']}")
         if merged["symmetric_init"] and any(m % 2 for m in sw["widths"]):
             raise ConfigError(f"config key '{where}.widths': symmetric_init needs even widths")
+    for name in cfg["margins"]["datasets"]:
+        if name not in cfg["datasets"]:
+            raise ConfigError(f"config key 'margins.datasets': {name!r} is not a dataset; allowed: {', '.join(names)}")
+        pool = cfg["datasets"][name].get("pool_size")
+        if pool is not None and max(cfg["margins"]["sample_sizes"]) > pool:
+            raise ConfigError(f"config key 'datasets.{name}.pool_size': {pool} is smaller than the largest margins.sample_sizes {max(cfg['margins']['sample_sizes'])}; allowed: >= {max(cfg['margins']['sample_sizes'])}")
     if cfg["figures"]["training_sweep"] not in cfg["sweeps"]:
         raise ConfigError(f"config key 'figures.training_sweep': {cfg['figures']['training_sweep']!r} is not a sweep; allowed: {', '.join(cfg['sweeps'])}")
     for name, spec in cfg["datasets"].items():

@@ -31,3 +31,9 @@ def write_table(df, path) -> None:
     """Write a tidy table as CSV, atomically, with a fixed float format so that equal tables are equal bytes."""
     with atomic_path(path) as tmp:
         df.to_csv(tmp, index=False, float_format="%.17g")
+
+
+def write_text(text: str, path) -> None:
+    """Write a text file atomically."""
+    with atomic_path(path) as tmp:
+        Path(tmp).write_text(text)

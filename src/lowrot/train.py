@@ -29,8 +29,10 @@ Rows are recorded (all measurements in float64, see :mod:`lowrot.metrics`) at GF
 first step past each log-spaced checkpoint time, at the milestones of SPEC §5 (first step with zero
 training error, first step with risk below ``risk_milestone``), and at the end (``final``). A network
 whose loss or weights become non-finite is frozen and recorded once with event ``diverged``.
-The whole state is saved atomically at every checkpoint when ``state_path`` is given, and a rerun
-with the same key resumes from it and ends with identical rows.
+The whole state is saved atomically when ``state_path`` is given: at the first checkpoint and then at
+checkpoints at least ``save_interval`` seconds (wall clock) apart, so saving never dominates a run.
+A rerun with the same key resumes from it and ends with identical rows (the computation is
+deterministic, so where it resumes does not change the result).
 """
 
 from __future__ import annotations
@@ -38,6 +40,7 @@ from __future__ import annotations
 import logging
 import math
 import sys
+import time
 from dataclasses import dataclass
 
 import numpy as np
@@ -91,6 +94,7 @@ class GFSettings:
     learner: str = "gf"
     batch_size: int = 1
     passes: int = 1
+    save_interval: float = 30.0
 
     def __post_init__(self):
         if self.learner not in LEARNERS:
@@ -202,6 +206,7 @@ class BatchedGF:
         self.hit_risk = np.zeros(B, dtype=bool)
         self.shift = torch.zeros(B, 1, dtype=dt, device=dev)
         self.rows: list[dict] = []
+        self._last_save = None  # wall-clock time of the last state save (saves are throttled)
         self.times = settings.checkpoint_times(N)
         if settings.learner == "norot":
             self.r = self.V.norm(dim=2)
@@ -239,13 +244,16 @@ class BatchedGF:
             return
         X_test, y_test, test_exact = test
         support_basis, centres = probes if isinstance(probes, tuple) else (probes, None)
-        snap = snapshot(self.a, self.V, self.a0, self.V0, self.X, self.y, self.w, X_test, y_test, support_basis, test_exact=test_exact, centres=centres)
+        idx = np.flatnonzero(mask)
+        sel = torch.as_tensor(idx, device=self.X.device)  # measure only the networks being recorded
+        parts = [t.index_select(0, sel) for t in (self.a, self.V, self.a0, self.V0, self.X, self.y, self.w)]
+        snap = snapshot(*parts, X_test, y_test, support_basis, test_exact=test_exact, centres=centres)
         if self.s.learner == "norot":
-            snap["norot_nonpositive"] = (self.r <= 0).sum(1).to(torch.float64)
+            snap["norot_nonpositive"] = (self.r.index_select(0, sel) <= 0).sum(1).to(torch.float64)
         snap = {k: v.cpu().numpy() for k, v in snap.items()}
-        for b in np.flatnonzero(mask):
+        for i, b in enumerate(idx):
             row = {"seed": self.seeds[b], "n": int(self.ns[b]), "m": self.m, "step": self.k, "gf_time": float(self.t[b]), "event": event, "status": "ok"}
-            row.update({c: float(snap[c][b]) if c in snap else math.nan for c in MEASURE_COLUMNS})
+            row.update({c: float(snap[c][i]) if c in snap else math.nan for c in MEASURE_COLUMNS})
             self.rows.append(row)
 
     def _record_divergence(self, b: int) -> None:
@@ -324,8 +332,9 @@ class BatchedGF:
                 self.active &= ~done
                 if progress is not None:
                     progress(self)
-                if state_path is not None:
+                if state_path is not None and (self._last_save is None or time.monotonic() - self._last_save >= s.save_interval):
                     self.save(state_path, key)
+                    self._last_save = time.monotonic()
             if not self.active.any():
                 break
             # the step

@@ -16,3 +16,51 @@ rule trajectories:
         runtime=10,
     script:
         "../../scripts/concat_tables.py"
+
+
+rule regime_tables:
+    """Sample complexity n*(eps), exponents, width statistics and run counts (lowrot.summaries)."""
+    input:
+        trajectories=TRAJECTORIES,
+        training=f"{RESULTS}/tables/margins_training.csv",
+    output:
+        tables=expand(f"{RESULTS}/tables/{{name}}.csv", name=REGIME_TABLES),
+    params:
+        analysis=config["analysis"],
+    log:
+        f"{RESULTS}/logs/regime_tables.log",
+    benchmark:
+        f"{RESULTS}/benchmarks/regime_tables.tsv"
+    threads: 1
+    resources:
+        mem_mb=4000,
+        runtime=30,
+    conda:
+        "../envs/lowrot.yaml"
+    script:
+        "../../scripts/regime_tables.py"
+
+
+rule margin_summary:
+    """Fitted exponents of the population margins against d, and the values and exponents as
+    markdown and LaTeX tables under figures/."""
+    input:
+        population=f"{RESULTS}/tables/margins_population.csv",
+    output:
+        exponents=f"{RESULTS}/tables/margin_exponents.csv",
+        markdown=f"{FIGURES}/margins_table.md",
+        latex=f"{FIGURES}/margins_table.tex",
+    params:
+        analysis=config["analysis"],
+    log:
+        f"{RESULTS}/logs/margin_summary.log",
+    benchmark:
+        f"{RESULTS}/benchmarks/margin_summary.tsv"
+    threads: 1
+    resources:
+        mem_mb=2000,
+        runtime=10,
+    conda:
+        "../envs/lowrot.yaml"
+    script:
+        "../../scripts/margin_summary.py"

@@ -3,6 +3,7 @@ import sys
 
 from lowrot.config import sweep_train, validate_config
 from lowrot.errors import ConfigError
+from lowrot.plots import FIGURES as FIGURE_TABLES
 from lowrot.sweep import dataset_instances, num_parts
 
 try:
@@ -13,6 +14,7 @@ except ConfigError as exc:
 RESULTS = config["results_dir"]
 FIGURES = config["figures_dir"]
 TRAJECTORIES = f"{RESULTS}/tables/trajectories.csv"
+REGIME_TABLES = ["final_networks", "sample_complexity", "exponents", "width_stats", "width_fits", "runs"]
 INSTANCES = {name: dataset_instances(spec) for name, spec in config["datasets"].items()}
 TRAIN_JOB = "{sweep}/{dataset}/{instance}/m{m}/part{part}"
 TRAIN_TABLE = f"{RESULTS}/train/{TRAIN_JOB}.csv"
@@ -56,13 +58,58 @@ def all_train_tables():
     return [p for s in config["sweeps"] for p in sweep_tables(s)]
 
 
+def table_path(name):
+    return f"{RESULTS}/tables/{name}.csv"
+
+
+def figure_inputs(wildcards):
+    """The aggregated tables one figure reads, by name (see lowrot.plots.FIGURES)."""
+    return {name: table_path(name) for name in FIGURE_TABLES[wildcards.figure][0]}
+
+
+def figure_config(wildcards):
+    """The config subtrees a figure may use (labels, epsilons, the sweep it shows)."""
+    return {"figures": config["figures"], "analysis": config["analysis"]}
+
+
+def width_sweep():
+    """The sweep with the most widths (the width study), or None when every sweep has fewer than 3."""
+    best = max(config["sweeps"], key=lambda s: len(config["sweeps"][s]["widths"]))
+    return best if len(config["sweeps"][best]["widths"]) >= 3 else None
+
+
+def first_part_weights(sweep, widths):
+    """Final-weight files of part 0 (it holds seed 0) of a sweep's first dataset instance."""
+    sw = config["sweeps"][sweep]
+    inst = next(iter(dataset_instances(config["datasets"][sw["dataset"]], sw.get("dims"))))
+    return expand(TRAIN_WEIGHTS, sweep=sweep, dataset=sw["dataset"], instance=inst, m=widths, part=0)
+
+
 def scatter_weights():
-    """Weights of the training sweep's widest network on its smallest dimension (part 0 holds seed 0)."""
+    """The training sweep's widest network on its first (smallest) dimension."""
     name = config["figures"]["training_sweep"]
-    sw = config["sweeps"][name]
-    first = sweep_tables(name, TRAIN_WEIGHTS)
-    widest = [p for p in first if f"/m{max(sw['widths'])}/" in p]
-    return widest[0]
+    return first_part_weights(name, [max(config["sweeps"][name]["widths"])])[0]
+
+
+def rotation_weights():
+    """The width sweep's final weights at every width."""
+    name = width_sweep()
+    return first_part_weights(name, config["sweeps"][name]["widths"])
+
+
+def uses_kind(kind):
+    return any(config["datasets"][sw["dataset"]]["kind"] == kind for sw in config["sweeps"].values())
+
+
+def active_figures():
+    """Names of the figures this config can draw."""
+    names = ["test_error_vs_n", "margin_vs_time", "motion_vs_time", "feature_selection", "neurons_scatter", "error_collapse", "n_star_vs_d"]
+    if width_sweep() is not None:
+        names += ["motion_vs_width", "rotation_histograms"]
+    if uses_kind("nc"):
+        names.append("nc_sample_complexity")
+    names += ["margins_vs_d", "frozen_margin_vs_width"]
+    return names
 
 
 def figure_paths(name):
@@ -70,5 +117,18 @@ def figure_paths(name):
 
 
 def all_figures():
-    names = ["test_error_vs_n", "margin_vs_time", "motion_vs_time", "feature_selection", "neurons_scatter"]
-    return [p for n in names for p in figure_paths(n)]
+    return [p for n in active_figures() for p in figure_paths(n)]
+
+
+def all_tables():
+    names = ["trajectories", "margins_population", "margins_training", "margins_frozen", "margin_exponents"] + REGIME_TABLES
+    return [table_path(n) for n in names]
+
+
+def margin_tables(wildcards):
+    """Per-instance margin tables of one kind for every dataset of margins.datasets."""
+    return [
+        f"{RESULTS}/margins/{wildcards.kind}/{name}/{inst}.csv"
+        for name in config["margins"]["datasets"]
+        for inst in INSTANCES[name]
+    ]

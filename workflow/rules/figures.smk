@@ -1,31 +1,27 @@
-rule trajectory_figure:
+rule figure:
+    """A figure drawn from aggregated tables only (lowrot.plots.FIGURES names the tables)."""
     input:
-        table=TRAJECTORIES,
+        unpack(figure_inputs),
     output:
         figures=report(
-            expand(
-                f"{FIGURES}/{{{{figure}}}}.{{ext}}", ext=config["figures"]["formats"]
-            ),
-            caption="../report/trajectory_figure.rst",
-            category="Training",
+            expand(f"{FIGURES}/{{{{figure}}}}.{{ext}}", ext=config["figures"]["formats"]),
+            caption="../report/figure.rst",
+            category="Figures",
         ),
+    params:
+        config=figure_config,
     log:
         f"{RESULTS}/logs/figures/{{figure}}.log",
     benchmark:
         f"{RESULTS}/benchmarks/figures/{{figure}}.tsv"
-    """A figure drawn from the trajectory table only (no training state)."""
-    wildcard_constraints:
-        figure="test_error_vs_n|margin_vs_time|motion_vs_time|feature_selection",
-    conda:
-        "../envs/lowrot.yaml"
     threads: 1
     resources:
         mem_mb=2000,
         runtime=10,
-    params:
-        figures=config["figures"],
+    conda:
+        "../envs/lowrot.yaml"
     script:
-        "../../scripts/plot_trajectories.py"
+        "../../scripts/plot.py"
 
 
 rule neurons_scatter:
@@ -36,19 +32,45 @@ rule neurons_scatter:
         figures=report(
             figure_paths("neurons_scatter"),
             caption="../report/neurons_scatter.rst",
-            category="Training",
+            category="Figures",
         ),
+    params:
+        figures=config["figures"],
     log:
         f"{RESULTS}/logs/figures/neurons_scatter.log",
     benchmark:
         f"{RESULTS}/benchmarks/figures/neurons_scatter.tsv"
-    conda:
-        "../envs/lowrot.yaml"
     threads: 1
     resources:
         mem_mb=2000,
         runtime=10,
-    params:
-        figures=config["figures"],
+    conda:
+        "../envs/lowrot.yaml"
     script:
         "../../scripts/plot_neurons.py"
+
+
+rule rotation_histograms:
+    """Mass-weighted histograms of per-neuron rotation at the end of training, one panel per width."""
+    input:
+        weights=rotation_weights(),
+    output:
+        figures=report(
+            figure_paths("rotation_histograms"),
+            caption="../report/rotation_histograms.rst",
+            category="Figures",
+        ),
+    params:
+        figures=config["figures"],
+    log:
+        f"{RESULTS}/logs/figures/rotation_histograms.log",
+    benchmark:
+        f"{RESULTS}/benchmarks/figures/rotation_histograms.tsv"
+    threads: 1
+    resources:
+        mem_mb=2000,
+        runtime=10,
+    conda:
+        "../envs/lowrot.yaml"
+    script:
+        "../../scripts/plot_rotation.py"

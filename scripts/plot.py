@@ -1,0 +1,14 @@
+"""Draw one figure of lowrot.plots.FIGURES from its aggregated tables."""
+
+from pathlib import Path
+
+import pandas as pd
+
+from lowrot.jobs import job
+from lowrot.plots import FIGURES, save
+
+sm = job(globals())
+names, draw = FIGURES[sm.wildcards.figure]
+tables = {name: pd.read_csv(sm.input[name]) for name in names}
+fig = draw(tables, sm.params.config)
+save(fig, [Path(p) for p in sm.output.figures], dpi=sm.params.config["figures"]["dpi"])
