@@ -88,6 +88,7 @@ def run_train_job(ds: Dataset, networks, m: int, train: dict, *, device: str, st
     rows["config_hash"] = subtree_hash(train)
     rows["test_kind"] = ds.test_kind
     rows["support_size"] = len(ds.meta.get("support", []))
+    rows["groups"] = ds.spec.get("k", 0)  # neural-collapse groups k (0 for other data)
     rows["lowrot_version"] = __version__
     return rows, weights
 
