@@ -33,4 +33,5 @@ rule all:
     input:
         tables=all_tables(),
         margin_tables=expand(f"{FIGURES}/margins_table.{{ext}}", ext=["md", "tex"]),
+        claims=expand(f"{FIGURES}/claims.{{ext}}", ext=["csv", "md", "tex"]),
         figures=all_figures(),

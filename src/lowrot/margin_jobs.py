@@ -20,7 +20,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from . import margins as M
+from .margins.global_margin import global_margin, lp_margin_fixed_directions
+from .margins.kernel import kernel_machine_test_error, kernel_margin
+from .margins.ntk import ntk_margin, ntk_margin_parity_cube
 from .baselines import memorizing_margin
 from .data import Dataset
 from .errors import DataError
@@ -47,15 +49,15 @@ def population_margins(ds: Dataset, s: dict) -> pd.DataFrame:
         X, y = X[: s["population_points"]], y[: s["population_points"]]
     rows = []
     if ds.test_kind == "full_cube" and "support" in ds.meta:
-        rows.append(_row(problem, "gamma_ntk", M.ntk_margin_parity_cube(ds.d, ds.meta["support"], num_directions=s["ntk_directions"], seed=s["seed"]), method="parity_fast_path"))
+        rows.append(_row(problem, "gamma_ntk", ntk_margin_parity_cube(ds.d, ds.meta["support"], num_directions=s["ntk_directions"], seed=s["seed"]), method="parity_fast_path"))
     else:
-        rows.append(_row(problem, "gamma_ntk", M.ntk_margin(X, y, num_directions=s["ntk_directions"], seed=s["seed"], tol=s["ntk_tol"]), method="general"))
+        rows.append(_row(problem, "gamma_ntk", ntk_margin(X, y, num_directions=s["ntk_directions"], seed=s["seed"], tol=s["ntk_tol"]), method="general"))
     if len(y) <= s["kernel_max_points"]:
-        rows.append(_row(problem, "gamma_ntk2", M.kernel_margin(X, y, tol=s["kernel_tol"]), method="qp"))
+        rows.append(_row(problem, "gamma_ntk2", kernel_margin(X, y, tol=s["kernel_tol"]), method="qp"))
     else:
         rows.append(_skipped(problem, "gamma_ntk2", "skipped_size", method="qp"))
     if len(y) <= s["global_max_points"]:
-        rows.append(_row(problem, "gamma_gl", M.global_margin(X, y, tol=s["global_tol"], max_rounds=s["global_max_rounds"], seed=s["seed"]), method="column_generation"))
+        rows.append(_row(problem, "gamma_gl", global_margin(X, y, tol=s["global_tol"], max_rounds=s["global_max_rounds"], seed=s["seed"]), method="column_generation"))
     else:
         rows.append(_skipped(problem, "gamma_gl", "skipped_size", method="column_generation"))
     out = pd.DataFrame(rows)
@@ -73,18 +75,18 @@ def training_set_margins(ds: Dataset, s: dict) -> pd.DataFrame:
             X, y = ds.train_set(si, n)
             base = {"seed": int(seed), "n": int(n), "d": ds.d}
             try:
-                kr = M.kernel_margin(X, y, tol=s["kernel_tol"])
+                kr = kernel_margin(X, y, tol=s["kernel_tol"])
             except DataError as exc:  # e.g. a single class among the first n points
                 rows.append(_skipped("training_set", "kernel_machine", f"invalid_data: {exc}", **base))
                 continue
-            err = M.kernel_machine_test_error(X, y, kr.q, ds.X_test, ds.y_test)
+            err = kernel_machine_test_error(X, y, kr.q, ds.X_test, ds.y_test)
             rows.append(_row("training_set", "gamma_ntk2", kr, **base))
             rows.append({**base, "problem": "training_set", "quantity": "kernel_test_error", "value": err, "lower": err, "upper": err, "status": kr.status})
             mm = memorizing_margin(X, y)
             rows.append({**base, "problem": "training_set", "quantity": "memorizing_margin", "value": mm, "lower": mm, "upper": mm, "status": "exact"})
             if n <= s["training_max_n"]:
-                rows.append(_row("training_set", "gamma_ntk", M.ntk_margin(X, y, num_directions=s["ntk_directions_training"], seed=s["seed"], tol=s["ntk_tol"]), **base))
-                rows.append(_row("training_set", "gamma_gl", M.global_margin(X, y, tol=s["global_tol"], max_rounds=s["global_max_rounds"], seed=s["seed"]), **base))
+                rows.append(_row("training_set", "gamma_ntk", ntk_margin(X, y, num_directions=s["ntk_directions_training"], seed=s["seed"], tol=s["ntk_tol"]), **base))
+                rows.append(_row("training_set", "gamma_gl", global_margin(X, y, tol=s["global_tol"], max_rounds=s["global_max_rounds"], seed=s["seed"]), **base))
     return pd.DataFrame(rows)
 
 
@@ -97,7 +99,7 @@ def frozen_direction_margins(ds: Dataset, s: dict) -> pd.DataFrame:
         for m in s["frozen_widths"]:
             _, V = init_network(int(seed), int(m), ds.d)
             U = (V / V.norm(dim=1, keepdim=True)).numpy()
-            res = M.lp_margin_fixed_directions(Xp, yp, U)
+            res = lp_margin_fixed_directions(Xp, yp, U)
             rows.append(_row("population" if ds.test_kind == "full_cube" else "test_sample", "frozen_lp", res, seed=int(seed), m=int(m), n=len(yp)))
     out = pd.DataFrame(rows)
     out.insert(0, "d", ds.d)

@@ -83,6 +83,8 @@ def run_train_job(ds: Dataset, networks, m: int, train: dict, *, device: str, st
         label=label,
     )
     rows.insert(0, "learner", settings.learner)
+    if settings.learner == "norot":
+        rows = rows.merge(frozen_lp_columns(networks, X_list, y_list, weights["V0"]), on=["seed", "n"], how="left")
     rows.insert(1, "d", ds.d)
     rows["data_hash"] = ds.hash
     rows["config_hash"] = subtree_hash(train)
@@ -91,6 +93,22 @@ def run_train_job(ds: Dataset, networks, m: int, train: dict, *, device: str, st
     rows["groups"] = ds.spec.get("k", 0)  # neural-collapse groups k (0 for other data)
     rows["lowrot_version"] = __version__
     return rows, weights
+
+
+def frozen_lp_columns(networks, X_list, y_list, V0) -> pd.DataFrame:
+    """Per no-rotation network: the LP margin over its own frozen directions on its training set
+    (the value its normalized margin should approach, SPEC §6 G1), with the LP's status."""
+    from .errors import DataError
+    from .margins.global_margin import lp_margin_fixed_directions
+
+    out = []
+    for (seed, n), X, y, V in zip(networks, X_list, y_list, V0):
+        try:
+            r = lp_margin_fixed_directions(X, y, V)
+            out.append({"seed": seed, "n": n, "frozen_lp_value": r.value, "frozen_lp_upper": r.upper, "frozen_lp_status": r.status})
+        except DataError as exc:  # e.g. one class only among the first n points
+            out.append({"seed": seed, "n": n, "frozen_lp_value": math.nan, "frozen_lp_upper": math.nan, "frozen_lp_status": f"invalid_data: {exc}"})
+    return pd.DataFrame(out)
 
 
 def sort_rows(df: pd.DataFrame) -> pd.DataFrame:

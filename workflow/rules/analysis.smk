@@ -64,3 +64,27 @@ rule margin_summary:
         "../envs/lowrot.yaml"
     script:
         "../../scripts/margin_summary.py"
+
+
+rule claims:
+    """Every claim of SPEC §6 with its statistic, theory value, rule and computed verdict."""
+    input:
+        unpack(claims_inputs),
+    output:
+        csv=f"{FIGURES}/claims.csv",
+        markdown=report(f"{FIGURES}/claims.md", caption="../report/claims.rst", category="Claims"),
+        latex=f"{FIGURES}/claims.tex",
+    params:
+        analysis=config["analysis"],
+    log:
+        f"{RESULTS}/logs/claims.log",
+    benchmark:
+        f"{RESULTS}/benchmarks/claims.tsv"
+    threads: 1
+    resources:
+        mem_mb=2000,
+        runtime=10,
+    conda:
+        "../envs/lowrot.yaml"
+    script:
+        "../../scripts/claims.py"

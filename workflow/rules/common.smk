@@ -132,3 +132,10 @@ def margin_tables(wildcards):
         for name in config["margins"]["datasets"]
         for inst in INSTANCES[name]
     ]
+
+
+CLAIM_TABLES = ["trajectories", "margins_population", "margins_training", "margins_frozen", "margin_exponents"] + REGIME_TABLES
+
+
+def claims_inputs(wildcards):
+    return {name: table_path(name) for name in CLAIM_TABLES}
