@@ -42,14 +42,32 @@ def test_bad_config_fails_before_any_job(tmp_path):
     assert not (tmp_path / "results").exists()
 
 
+def test_paper_config_plans(tmp_path):
+    res = smk("-n", "--configfile", str(ROOT / "config" / "paper.yaml"), cwd=ROOT)
+    assert "train" in res.stdout
+
+
 @pytest.mark.slow
-def test_tiny_end_to_end(tmp_path):
+def test_tiny_end_to_end_and_report(tmp_path):
     smk("--cores", "2", "--configfile", str(ROOT / "config" / "tiny.yaml"), "-q", cwd=tmp_path)
     traj = pd.read_csv(tmp_path / "results" / "tables" / "trajectories.csv")
-    # every (d, m, seed, n) network of the tiny grid has exactly one final row
+    # every network of every sweep has exactly one final row
     fin = traj[traj.event == "final"]
-    assert len(fin) == 2 * 2 * 2 * 2
-    assert fin.groupby(["d", "m", "seed", "n"]).size().eq(1).all()
-    assert traj.data_hash.nunique() == 2 and traj.config_hash.nunique() == 1
-    for name in ["test_error_vs_n", "margin_vs_time", "motion_vs_time", "feature_selection", "neurons_scatter"]:
-        assert (tmp_path / "figures" / f"{name}.png").stat().st_size > 10_000
+    assert fin.groupby(["sweep", "dataset", "instance", "m", "seed", "n"]).size().eq(1).all()
+    cfg = yaml.safe_load((ROOT / "config" / "tiny.yaml").read_text())
+    expected = sum(len(sw["widths"]) * len(sw["sample_sizes"]) for sw in cfg["sweeps"].values() if sw["dataset"] == "parity") * 2 * 2
+    expected += len(cfg["sweeps"]["nc"]["widths"]) * len(cfg["sweeps"]["nc"]["sample_sizes"]) * 2 * 2
+    assert len(fin) == expected
+    assert set(traj.learner) == {"gf", "sgd", "norot"}
+    figures = tmp_path / "figures"
+    for name in ["test_error_vs_n", "margin_vs_time", "motion_vs_time", "feature_selection", "neurons_scatter",
+                 "error_collapse", "n_star_vs_d", "motion_vs_width", "rotation_histograms", "nc_sample_complexity",
+                 "margins_vs_d", "frozen_margin_vs_width"]:
+        assert (figures / f"{name}.png").stat().st_size > 10_000, name
+    claims = pd.read_csv(figures / "claims.csv")
+    assert list(claims.id) == ["M1", "M2", "M3", "R1", "R2", "R3", "R4", "R5", "R6", "R7", "R8", "N1", "G1", "G2", "G3", "RUNS"]
+    assert set(claims.verdict) <= {"consistent", "inconsistent", "inconclusive"}
+    # the exact global margin of 2-parity is checked on every run
+    assert claims.set_index("id").loc["M2", "verdict"] != "inconsistent"
+    smk("--report", str(tmp_path / "report.zip"), "--configfile", str(ROOT / "config" / "tiny.yaml"), cwd=tmp_path)
+    assert (tmp_path / "report.zip").stat().st_size > 100_000

@@ -149,6 +149,7 @@ def error_collapse(final: pd.DataFrame):
             for d, gd in g.groupby("d"):
                 ax.errorbar(gd["n"] / d**power, gd["test_error_mean"], yerr=gd["test_error_sem"].fillna(0), marker="o", ms=3, capsize=2, label=f"d = {d}")
             ax.set_xscale("log")
+            ax.xaxis.set_minor_formatter(matplotlib.ticker.NullFormatter())
             ax.set_xlabel(f"samples per {'d^2' if power == 2 else 'd'} ({lab})")
             ax.set_ylabel("test error")
             ax.set_title(_learner_label(g.iloc[0]), fontsize=9)
