@@ -16,6 +16,7 @@ FIGURES = config["figures_dir"]
 TRAJECTORIES = f"{RESULTS}/tables/trajectories.csv"
 REGIME_TABLES = ["final_networks", "sample_complexity", "exponents", "width_stats", "width_fits", "runs"]
 INSTANCES = {name: dataset_instances(spec) for name, spec in config["datasets"].items()}
+TRAIN_GPUS = 1 if config["device"] == "cuda" else 0  # GPU profiles limit concurrent gpu=1 jobs
 TRAIN_JOB = "{sweep}/{dataset}/{instance}/m{m}/part{part}"
 TRAIN_TABLE = f"{RESULTS}/train/{TRAIN_JOB}.csv"
 TRAIN_WEIGHTS = f"{RESULTS}/train/{TRAIN_JOB}.weights.npz"

@@ -19,6 +19,7 @@ rule train:
     resources:
         mem_mb=4000,
         runtime=120,
+        gpu=TRAIN_GPUS,
     conda:
         "../envs/lowrot.yaml"
     script:
