@@ -52,7 +52,7 @@ def test_fuzzed_config_is_accepted_or_rejected_clearly(path, value, extra):
             assert "zz_" in msg
         return
     assert not extra
-    assert out["train"]["step_size"] > 0 and out["gf"]["dataset"] in out["datasets"]
+    assert out["train"]["step_size"] > 0 and all(sw["dataset"] in out["datasets"] for sw in out["sweeps"].values())
 
 
 dtypes = st.sampled_from([np.float64, np.float32, np.int64, np.int8, np.bool_, np.complex128, np.uint8])
