@@ -146,10 +146,15 @@ sacctmgr -n -P list cluster format=Cluster | grep -qx "$CLUSTER" \
 sacctmgr -n -P list account format=Account | grep -qx "$ACCOUNT" \
   || sacctmgr -i add account "$ACCOUNT" Description=ci Organization=ci >/dev/null \
   || die "sacctmgr add account $ACCOUNT failed"
-for u in root "$CI_USER"; do
-  sacctmgr -n -P list user "$u" format=User | grep -qx "$u" \
+for u in $(printf '%s\n' root "$CI_USER" | sort -u); do
+  # root already has an association with account `root`; add one with $ACCOUNT and make it
+  # the default, so jobs are charged to $ACCOUNT whether or not slurm_account is given.
+  sacctmgr -n -P list assoc user="$u" account="$ACCOUNT" format=User | grep -qx "$u" \
     || sacctmgr -i add user "$u" Account="$ACCOUNT" DefaultAccount="$ACCOUNT" >/dev/null \
-    || die "sacctmgr add user $u failed"
+    || die "sacctmgr add user $u (account $ACCOUNT) failed"
+  [ "$(sacctmgr -n -P list user "$u" format=DefaultAccount)" = "$ACCOUNT" ] \
+    || sacctmgr -i modify user where name="$u" set DefaultAccount="$ACCOUNT" >/dev/null \
+    || die "could not make $ACCOUNT the default account of $u"
 done
 
 # --- controller + node daemon (both daemonize; slurmd must run as root) ------------------------

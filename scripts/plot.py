@@ -4,11 +4,11 @@ from pathlib import Path
 
 import pandas as pd
 
+from lowrot.catalog import FIGURE_TABLES
 from lowrot.jobs import job
 from lowrot.plots import FIGURES, save
 
 sm = job(globals())
-names, draw = FIGURES[sm.wildcards.figure]
-tables = {name: pd.read_csv(sm.input[name]) for name in names}
-fig = draw(tables, sm.params.config)
+tables = {name: pd.read_csv(sm.input[name]) for name in FIGURE_TABLES[sm.wildcards.figure]}
+fig = FIGURES[sm.wildcards.figure](tables, sm.params.config)
 save(fig, [Path(p) for p in sm.output.figures], dpi=sm.params.config["figures"]["dpi"])

@@ -18,6 +18,7 @@ CONFIG = {
     "datasets": {"parity": {"kind": "parity", "dims": [6], "pool_size": 64}},
     "sweeps": {"gf": {"learner": "gf", "dataset": "parity", "widths": [32], "sample_sizes": [32, 64]}},
     "train": {"step_size": 0.5, "max_time": 1500.0, "max_steps": 3000, "checkpoints": 40, "loss_normalized": False},
+    "margins": {"sample_sizes": [32, 64]},
     "figures": {"formats": ["png"]},
 }
 

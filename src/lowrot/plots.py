@@ -296,16 +296,16 @@ def _sweep(traj, name):
     return traj[traj["sweep"] == name]
 
 
-# name -> (tables it reads, function of (tables, config) -> figure). Tables are results/tables/<name>.csv.
+# name -> function of (tables by name, config) -> figure; lowrot.catalog.FIGURE_TABLES names the tables.
 FIGURES = {
-    "test_error_vs_n": (["trajectories"], lambda T, c: test_error_vs_n(_sweep(T["trajectories"], c["figures"]["training_sweep"]))),
-    "margin_vs_time": (["trajectories", "margins_population"], lambda T, c: margin_vs_time(_sweep(T["trajectories"], c["figures"]["training_sweep"]), T["margins_population"])),
-    "motion_vs_time": (["trajectories"], lambda T, c: motion_vs_time(_sweep(T["trajectories"], c["figures"]["training_sweep"]))),
-    "feature_selection": (["trajectories"], lambda T, c: feature_selection(_sweep(T["trajectories"], c["figures"]["training_sweep"]))),
-    "error_collapse": (["final_networks"], lambda T, c: error_collapse(T["final_networks"])),
-    "n_star_vs_d": (["sample_complexity", "exponents"], lambda T, c: n_star_vs_d(T["sample_complexity"], T["exponents"], c["analysis"]["epsilons"][0])),
-    "motion_vs_width": (["width_stats", "width_fits"], lambda T, c: motion_vs_width(T["width_stats"], T["width_fits"])),
-    "nc_sample_complexity": (["final_networks", "sample_complexity", "exponents"], lambda T, c: nc_panels(T["final_networks"], T["sample_complexity"], T["exponents"], c["analysis"]["epsilons"][0])),
-    "margins_vs_d": (["margins_population", "margin_exponents"], lambda T, c: margins_vs_d(T["margins_population"], T["margin_exponents"])),
-    "frozen_margin_vs_width": (["margins_frozen", "margins_population"], lambda T, c: frozen_margin_vs_width(T["margins_frozen"], T["margins_population"])),
+    "test_error_vs_n": lambda T, c: test_error_vs_n(_sweep(T["trajectories"], c["figures"]["training_sweep"])),
+    "margin_vs_time": lambda T, c: margin_vs_time(_sweep(T["trajectories"], c["figures"]["training_sweep"]), T["margins_population"]),
+    "motion_vs_time": lambda T, c: motion_vs_time(_sweep(T["trajectories"], c["figures"]["training_sweep"])),
+    "feature_selection": lambda T, c: feature_selection(_sweep(T["trajectories"], c["figures"]["training_sweep"])),
+    "error_collapse": lambda T, c: error_collapse(T["final_networks"]),
+    "n_star_vs_d": lambda T, c: n_star_vs_d(T["sample_complexity"], T["exponents"], c["analysis"]["epsilons"][0]),
+    "motion_vs_width": lambda T, c: motion_vs_width(T["width_stats"], T["width_fits"]),
+    "nc_sample_complexity": lambda T, c: nc_panels(T["final_networks"], T["sample_complexity"], T["exponents"], c["analysis"]["epsilons"][0]),
+    "margins_vs_d": lambda T, c: margins_vs_d(T["margins_population"], T["margin_exponents"]),
+    "frozen_margin_vs_width": lambda T, c: frozen_margin_vs_width(T["margins_frozen"], T["margins_population"]),
 }

@@ -15,8 +15,9 @@ import pandas as pd
 
 from . import __version__
 from .config import subtree_hash
-from .data import Dataset
-from .train import GFSettings, train_gf
+
+# torch (through .train) is imported inside the functions that train, so that the Snakefile can use
+# the grid helpers here without paying torch's import time at every parse.
 
 
 def dataset_instances(spec: dict, dims=None) -> dict[str, dict]:
@@ -47,7 +48,7 @@ def part_networks(seeds, sample_sizes, networks_per_batch: int, part: int) -> li
     return grid[part * networks_per_batch : (part + 1) * networks_per_batch]
 
 
-def support_basis(ds: Dataset) -> np.ndarray | None:
+def support_basis(ds) -> np.ndarray | None:
     """Orthonormal basis (d, |S|) of the parity support directions in input space, or None."""
     if "support" not in ds.meta:
         return None
@@ -57,12 +58,15 @@ def support_basis(ds: Dataset) -> np.ndarray | None:
     return basis if rot is None else np.asarray(rot) @ basis
 
 
-def run_train_job(ds: Dataset, networks, m: int, train: dict, *, device: str, state_path=None, label="train"):
-    """Train the given (seed, n) networks of width m on dataset ``ds`` (``train`` includes the learner).
+def run_train_job(ds, networks, m: int, train: dict, *, device: str, state_path=None, label="train"):
+    """Train the given (seed, n) networks of width m on dataset ``ds`` (a lowrot.data.Dataset;
+    ``train`` includes the learner).
 
     Returns (rows, weights): a tidy DataFrame (one row per network x recorded event) and a dict of
     arrays with the initial and final weights (a0, V0, a, V; leading axis = network).
     """
+    from .train import GFSettings, train_gf
+
     settings = GFSettings(**{k: v for k, v in train.items() if k != "networks_per_batch"}, device=device)
     seed_index = {int(s): i for i, s in enumerate(ds.seeds)}
     X_list, y_list = zip(*(ds.train_set(seed_index[s], n) for s, n in networks))

@@ -3,7 +3,7 @@ import sys
 
 from lowrot.config import sweep_train, validate_config
 from lowrot.errors import ConfigError
-from lowrot.plots import FIGURES as FIGURE_TABLES
+from lowrot.catalog import FIGURE_TABLES
 from lowrot.sweep import dataset_instances, num_parts
 
 try:
@@ -65,7 +65,7 @@ def table_path(name):
 
 def figure_inputs(wildcards):
     """The aggregated tables one figure reads, by name (see lowrot.plots.FIGURES)."""
-    return {name: table_path(name) for name in FIGURE_TABLES[wildcards.figure][0]}
+    return {name: table_path(name) for name in FIGURE_TABLES[wildcards.figure]}
 
 
 def figure_config(wildcards):

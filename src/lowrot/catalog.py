@@ -1,0 +1,17 @@
+"""Which aggregated tables (results/tables/<name>.csv) each figure of lowrot.plots reads.
+
+Kept apart from lowrot.plots so that the Snakefile can plan figure jobs without importing matplotlib.
+"""
+
+FIGURE_TABLES = {
+    "test_error_vs_n": ["trajectories"],
+    "margin_vs_time": ["trajectories", "margins_population"],
+    "motion_vs_time": ["trajectories"],
+    "feature_selection": ["trajectories"],
+    "error_collapse": ["final_networks"],
+    "n_star_vs_d": ["sample_complexity", "exponents"],
+    "motion_vs_width": ["width_stats", "width_fits"],
+    "nc_sample_complexity": ["final_networks", "sample_complexity", "exponents"],
+    "margins_vs_d": ["margins_population", "margin_exponents"],
+    "frozen_margin_vs_width": ["margins_frozen", "margins_population"],
+}
