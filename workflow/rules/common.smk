@@ -93,9 +93,9 @@ def scatter_weights():
 
 
 def rotation_weights():
-    """The width sweep's final weights at every width."""
+    """The width sweep's final weights at every width (none without a width sweep)."""
     name = width_sweep()
-    return first_part_weights(name, config["sweeps"][name]["widths"])
+    return [] if name is None else first_part_weights(name, config["sweeps"][name]["widths"])
 
 
 def uses_kind(kind):
