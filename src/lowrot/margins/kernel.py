@@ -1,0 +1,398 @@
+"""Kernel NTK margin γ_ntk,2 (SPEC §2, L2 transport) and the hard-margin NTK kernel machine.
+
+Conventions (stated once, here; all arithmetic in float64):
+
+- Kernel: K(x, x') = <x, x'> (π - ϑ) / (2π), ϑ the angle between x and x', computed as
+  ϑ = atan2( sqrt(max(|x|²|x'|² - <x,x'>², 0)), <x, x'> ) (never acos). Values of
+  |x|²|x'|² - <x,x'>² below 8·eps·|x|²|x'|² are rounding noise and are set to 0, so K(x, x) = |x|²/2
+  exactly. A zero vector has K = 0 with everything. K is the NTK of the inner layer of a ReLU
+  network, E_v[<x, x'> 1[v·x >= 0] 1[v·x' >= 0]] with v ~ N(0, I_d); it is positive semidefinite.
+- Margin: γ_ntk,2 = sqrt( min_{q in Δ_n} qᵀ H q ), H = yyᵀ ∘ K. This is the squared-distance form of
+  the hard-margin kernel SVM without bias: the minimizer q gives the kernel machine
+  x -> sign(Σ_i q_i y_i K(x_i, x)).
+- Certificate: for the convex QP f(q) = qᵀHq over the simplex, any feasible q gives
+  f* <= f(q) (upper) and f* >= 2 min_i (Hq)_i - qᵀHq (lower; the Frank-Wolfe bound
+  f(q) + min_s <∇f(q), s - q> with ∇f = 2Hq). The solver stops when the best upper and lower bound
+  found so far satisfy (upper - lower) <= tol · upper (plus an absolute slack at rounding level,
+  16·eps·max_i K(x_i, x_i)); else status is 'iteration_limit'. The bracket of γ_ntk,2 is
+  [sqrt(max(lower, 0)), sqrt(upper)] -- the QP lower bound is clipped at 0 before the square root.
+
+Solver: accelerated projected gradient (FISTA with the sort-based simplex projection, step 1/L with L
+from power iteration and a curvature check that doubles L when violated, gradient-based adaptive
+restart), batched over problems of one shape, on CPU or CUDA. Identical points are merged first
+(exact). Periodically an active-set polish solves the equality-constrained QP on the current support
+(Cholesky of H_SS; drop negative weights, add points with (Hq)_i below qᵀHq, repeat); its result is
+only a candidate point, accepted if it improves the certified bounds.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+
+from ..data import validate_xy
+from .bracket import (
+    ITERATION_LIMIT,
+    OPTIMAL,
+    Bracket,
+    as_float64,
+    merge_duplicates,
+    project_simplex,
+    spread_weights,
+    to_numpy,
+)
+
+_EPS = float(np.finfo(np.float64).eps)
+
+
+# --------------------------------------------------------------------------------------------
+# the kernel
+
+
+def _ntk_kernel_t(A: torch.Tensor, B: torch.Tensor) -> torch.Tensor:
+    """K for float64 tensors A (..., n1, d), B (..., n2, d) -> (..., n1, n2); see the module docstring."""
+    g = A @ B.transpose(-1, -2)
+    nn = (A * A).sum(-1).unsqueeze(-1) * (B * B).sum(-1).unsqueeze(-2)  # |x|²|x'|²
+    s = torch.addcmul(nn, g, g, value=-1.0)  # |x|²|x'|² - <x,x'>² = (|x||x'| sin ϑ)²
+    s.masked_fill_(s <= nn.mul_(8.0 * _EPS), 0.0).sqrt_()
+    theta = s.atan2_(g)
+    return theta.neg_().add_(math.pi).mul_(g).mul_(1.0 / (2.0 * math.pi))
+
+
+def ntk_kernel(X1, X2=None, *, device=None):
+    """The NTK kernel matrix K(X1[i], X2[j]) in float64 (X2 defaults to X1).
+
+    Accepts numpy arrays or torch tensors of shape (..., n, d) (leading batch dims broadcast).
+    numpy in -> numpy out (computed on ``device``, default CPU); tensor in -> tensor out on ``device``
+    (default: the input's device).
+    """
+    numpy_in = not torch.is_tensor(X1)
+    A = as_float64(X1, device)
+    B = A if X2 is None else as_float64(X2, A.device)
+    K = _ntk_kernel_t(A, B)
+    return K.cpu().numpy() if numpy_in else K
+
+
+# --------------------------------------------------------------------------------------------
+# results
+
+
+@dataclass
+class KernelMarginResult(Bracket):
+    """γ_ntk,2 with its certificate.
+
+    value = sqrt(qp_upper) (the square root of the best QP objective found, an upper end);
+    lower = sqrt(max(qp_lower, 0)) and upper = sqrt(qp_upper) bracket γ_ntk,2 (the QP lower bound is
+    clipped at 0); qp_lower <= min_q qᵀHq <= qp_upper; gap = qp_upper - qp_lower (QP scale);
+    q: weights on the input points (in the simplex) attaining qp_upper; iterations: projected-gradient
+    steps; n_distinct: number of distinct points after merging duplicates.
+    """
+
+    qp_lower: float
+    qp_upper: float
+    gap: float
+    q: np.ndarray
+    iterations: int
+    n_distinct: int
+
+
+# --------------------------------------------------------------------------------------------
+# the solver
+
+
+def kernel_margin(
+    X, y, *, tol: float = 1e-6, max_iter: int = 20000, device="cpu", polish: bool = True, polish_max_size: int = 6000
+) -> KernelMarginResult:
+    """γ_ntk,2 of one dataset (X: (n, d) with ||x|| <= 1, y in {-1, +1}); see the module docstring.
+
+    tol: relative QP duality gap to stop at; max_iter: projected-gradient iterations; device: torch
+    device ('cpu', 'cuda', ...); polish: enable the active-set polish (skipped on supports larger than
+    polish_max_size, where its Cholesky factorization would dominate).
+    """
+    return kernel_margin_batched(
+        to_numpy(X)[None],
+        to_numpy(y)[None],
+        tol=tol,
+        max_iter=max_iter,
+        device=device,
+        polish=polish,
+        polish_max_size=polish_max_size,
+    )[0]
+
+
+def kernel_margin_batched(
+    Xb, yb, *, tol: float = 1e-6, max_iter: int = 20000, device="cpu", polish: bool = True, polish_max_size: int = 6000
+) -> list[KernelMarginResult]:
+    """γ_ntk,2 of B datasets of one shape (Xb: (B, n, d), yb: (B, n)), solved together in one tensor
+    program; returns one :class:`KernelMarginResult` per dataset. Arguments as in :func:`kernel_margin`.
+    """
+    Xb, yb = to_numpy(Xb), to_numpy(yb)
+    if Xb.ndim != 3 or yb.ndim != 2 or yb.shape != Xb.shape[:2]:
+        raise ValueError(f"kernel_margin_batched: need Xb (B, n, d) and yb (B, n), got {Xb.shape} and {yb.shape}")
+    if not tol > 0:
+        raise ValueError(f"kernel_margin: tol must be positive, got {tol}")
+    merged = []
+    for b in range(Xb.shape[0]):
+        X, y = validate_xy(Xb[b], yb[b], name=f"kernel_margin problem {b}")
+        merged.append(merge_duplicates(X, y))
+    B, d = Xb.shape[0], Xb.shape[2]
+    m = max(u[0].shape[0] for u in merged)
+    Xp = np.zeros((B, m, d))
+    yp = np.zeros((B, m))
+    for b, (Xu, yu, _, _) in enumerate(merged):
+        Xp[b, : Xu.shape[0]] = Xu
+        yp[b, : Xu.shape[0]] = yu
+    Xt = as_float64(Xp, device)
+    yt = as_float64(yp, device)
+    H = _ntk_kernel_t(Xt, Xt).mul_(yt.unsqueeze(-1)).mul_(yt.unsqueeze(-2))
+    mask = yt != 0
+    sol = _solve_simplex_qp(H, mask, tol=tol, max_iter=max_iter, polish=polish, polish_max_size=polish_max_size)
+    out = []
+    for b, (Xu, _, inverse, counts) in enumerate(merged):
+        lo, up = float(sol["lower"][b]), float(sol["upper"][b])
+        qd = sol["q"][b, : Xu.shape[0]]
+        out.append(
+            KernelMarginResult(
+                value=math.sqrt(max(up, 0.0)),
+                lower=math.sqrt(max(lo, 0.0)),
+                upper=math.sqrt(max(up, 0.0)),
+                status=OPTIMAL if sol["converged"][b] else ITERATION_LIMIT,
+                qp_lower=lo,
+                qp_upper=up,
+                gap=up - lo,
+                q=spread_weights(qd, inverse, counts),
+                iterations=int(sol["iterations"][b]),
+                n_distinct=int(Xu.shape[0]),
+            )
+        )
+    return out
+
+
+def _solve_simplex_qp(
+    H: torch.Tensor, mask: torch.Tensor, *, tol: float, max_iter: int, polish: bool, polish_max_size: int
+) -> dict:
+    """min over the (masked) simplex of qᵀHq for a batch H (B, m, m) of PSD matrices.
+
+    Returns numpy arrays: q (B, m) (best point), upper, lower (certified QP bounds), converged, iterations.
+    """
+    Bsz, m, _ = H.shape
+    dt, dev = H.dtype, H.device
+    maskf = mask.to(dt)
+    count = maskf.sum(-1)
+    inf = torch.tensor(math.inf, dtype=dt, device=dev)
+    atol = 16.0 * _EPS * H.diagonal(dim1=-2, dim2=-1).abs().amax(-1)
+
+    def mv(v):  # H v for symmetric H, written as vᵀH (a much faster kernel than a batched H @ v on CPU)
+        return (v.unsqueeze(-2) @ H).squeeze(-2)
+
+    def bounds(q, Hq, mask=mask):
+        f = (q * Hq).sum(-1)
+        lo = 2.0 * torch.where(mask, Hq, inf).amin(-1) - f
+        return f, lo
+
+    # Lipschitz constant of ∇f = 2Hq: 2 λ_max(H), from power iteration (a curvature check guards it).
+    v = maskf / count.sqrt().unsqueeze(-1)
+    lam = torch.ones(Bsz, dtype=dt, device=dev)
+    for _ in range(30):
+        w = mv(v)
+        lam = w.norm(dim=-1).clamp_min(1e-300)
+        v = w / lam.unsqueeze(-1)
+    L = 2.0 * lam * 1.1
+
+    q = maskf / count.unsqueeze(-1)
+    Hq = mv(q)
+    q_prev, Hq_prev = q, Hq
+    t = torch.ones(Bsz, dtype=dt, device=dev)
+    up, lo = bounds(q, Hq)
+    best_q, best_up, best_lo = q.clone(), up.clone(), lo.clone()
+    converged = best_up - best_lo <= tol * best_up + atol
+    iterations = torch.zeros(Bsz, dtype=torch.long, device=dev)
+    next_polish, interval = 25, 25
+
+    it = 0
+    while it < max_iter and not bool(converged.all()):
+        it += 1
+        active = ~converged
+        t_new = 0.5 * (1.0 + torch.sqrt(1.0 + 4.0 * t * t))
+        beta = ((t - 1.0) / t_new).unsqueeze(-1)
+        yv = q + beta * (q - q_prev)
+        Hy = Hq + beta * (Hq - Hq_prev)
+        qn = project_simplex(yv - (2.0 / L).unsqueeze(-1) * Hy, mask)
+        Hqn = mv(qn)
+        # curvature check: (qn - y)ᵀH(qn - y) <= (L/2)|qn - y|² must hold for the step 1/L
+        dq = qn - yv
+        bad = (dq * (Hqn - Hy)).sum(-1) > 0.5 * L * (dq * dq).sum(-1) * (1.0 + 1e-10)
+        L = torch.where(bad & active, 2.0 * L, L)
+        restart = bad | ((Hy * (qn - q)).sum(-1) > 0)  # gradient-based adaptive restart
+        f, lb = bounds(qn, Hqn)
+        a = active.unsqueeze(-1)
+        q_prev = torch.where(a, torch.where(restart.unsqueeze(-1), qn, q), q_prev)
+        Hq_prev = torch.where(a, torch.where(restart.unsqueeze(-1), Hqn, Hq), Hq_prev)
+        t = torch.where(active, torch.where(restart, torch.ones_like(t), t_new), t)
+        q = torch.where(a, qn, q)
+        Hq = torch.where(a, Hqn, Hq)
+        better = active & (f < best_up)
+        best_q = torch.where(better.unsqueeze(-1), qn, best_q)
+        best_up = torch.where(better, f, best_up)
+        best_lo = torch.where(active, torch.maximum(best_lo, lb), best_lo)
+        iterations = torch.where(active, torch.full_like(iterations, it), iterations)
+        converged = best_up - best_lo <= tol * best_up + atol
+        if polish and it >= next_polish:
+            for b in torch.nonzero(~converged).flatten().tolist():
+                cand = _active_set_polish(H[b], mask[b], q[b], tol, polish_max_size)
+                if cand is None:
+                    continue
+                qc, Hqc = cand
+                fc, lc = bounds(qc, Hqc, mask[b])
+                best_lo[b] = torch.maximum(best_lo[b], lc)
+                if fc < best_up[b]:
+                    best_q[b], best_up[b] = qc, fc
+                    q[b], Hq[b], q_prev[b], Hq_prev[b], t[b] = qc, Hqc, qc, Hqc, 1.0
+            converged = best_up - best_lo <= tol * best_up + atol
+            interval *= 2
+            next_polish = it + interval
+    return {
+        "q": best_q.cpu().numpy(),
+        "upper": best_up.cpu().numpy(),
+        "lower": best_lo.cpu().numpy(),
+        "converged": converged.cpu().numpy(),
+        "iterations": iterations.cpu().numpy(),
+    }
+
+
+def _active_set_polish(
+    H: torch.Tensor,
+    mask: torch.Tensor,
+    q: torch.Tensor,
+    tol: float,
+    max_size: int,
+    rounds: int = 10,
+    max_factorizations: int = 3,
+):
+    """Candidate minimizer from the support of q (a primal active-set method, warm-started).
+
+    On a face S the minimizer of qᵀHq over the affine hull is q_S = z / Σz with H_SS z = 1. The first S
+    is the support of q together with the points whose (Hq)_i is below qᵀHq. Points
+    whose weight comes out nonpositive are dropped (solved through a Schur complement on the dropped
+    set, reusing one Cholesky factorization of H_SS), points off the working set with (Hq)_i < qᵀHq
+    are added (dropped points simply return; a point outside S makes H_SS be factored anew, at most
+    ``max_factorizations`` times), and the loop repeats. Returns (q, Hq) of the candidate with the smallest
+    duality gap, or None. Only a candidate: the caller certifies it.
+    """
+    Hq = q @ H
+    S = ((q > 0) | (Hq < q @ Hq)) & mask  # the support, plus the points a Frank-Wolfe step would raise
+    best, best_gap = None, math.inf
+    factor = None
+    factorizations = 0
+    for _ in range(rounds):
+        if factor is None:
+            idx = torch.nonzero(S).flatten()
+            if idx.numel() == 0 or idx.numel() > max_size or factorizations == max_factorizations:
+                return best
+            factorizations += 1
+            factor = _PSDFactor(H.index_select(0, idx).index_select(1, idx))
+            if not factor.ok:
+                return best
+            a = factor.solve(torch.ones(idx.numel(), 1, dtype=H.dtype, device=H.device)).squeeze(-1)
+            dropped = torch.zeros(idx.numel(), dtype=torch.bool, device=H.device)
+        z = a
+        if bool(dropped.any()):
+            # minimize over S minus the dropped set D: z = a - G E_D w with (E_DᵀG E_D) w = E_Dᵀ a, G = H_SS^-1
+            D = torch.nonzero(dropped).flatten()
+            E = torch.zeros(idx.numel(), D.numel(), dtype=H.dtype, device=H.device)
+            E[D, torch.arange(D.numel(), device=H.device)] = 1.0
+            GE = factor.solve(E)
+            w = torch.linalg.lstsq(GE[D], a[D].unsqueeze(-1)).solution.squeeze(-1)
+            z = a - GE @ w
+            z[D] = 0.0
+        if not bool(z.sum() > 0):
+            return best
+        pS = z / z.sum()
+        bad = (pS <= 0) & ~dropped
+        if bool(bad.any()):
+            dropped |= bad
+            if int(dropped.sum()) > max(8, idx.numel() // 8):  # too many for the Schur complement: refactor
+                S = torch.zeros_like(S)
+                S[idx[~dropped]] = True
+                factor = None
+            continue
+        p = torch.zeros_like(q)
+        p[idx] = pS
+        Hp = p @ H
+        f = p @ Hp
+        gap = float(2.0 * (f - torch.where(mask, Hp, torch.full_like(Hp, math.inf)).min()))
+        if gap < best_gap:
+            best, best_gap = (p, Hp), gap
+        if gap <= tol * float(f):
+            return best
+        viol = mask & (Hp < f)
+        viol[idx[~dropped]] = False
+        if not bool(viol.any()):
+            return best
+        back = viol[idx]  # dropped points that want back in: no new factorization needed
+        if bool(viol.sum() == back.sum()):
+            dropped &= ~back
+        else:
+            S = viol
+            S[idx[~dropped]] = True
+            factor = None
+    return best
+
+
+class _PSDFactor:
+    """Cholesky factor of a PSD matrix A with a small diagonal jitter (raised if the factorization
+    fails); ``solve`` does one step of iterative refinement against A itself. ``ok`` is False when A
+    cannot be factored."""
+
+    def __init__(self, A: torch.Tensor):
+        self.A = A
+        n = A.shape[0]
+        scale = float(A.diagonal().abs().max()) if n else 0.0
+        self.ok = False
+        if scale == 0.0:
+            return
+        eye = torch.eye(n, dtype=A.dtype, device=A.device)
+        for jitter in (1e-14, 1e-11, 1e-8):
+            C, info = torch.linalg.cholesky_ex(A + jitter * scale * eye)
+            if int(info) == 0:
+                self.C, self.ok = C, True
+                return
+
+    def _tri(self, R):
+        return torch.linalg.solve_triangular(
+            self.C.mT, torch.linalg.solve_triangular(self.C, R, upper=False), upper=True
+        )
+
+    def solve(self, R: torch.Tensor) -> torch.Tensor:
+        Z = self._tri(R)
+        return Z + self._tri(R - self.A @ Z)
+
+
+# --------------------------------------------------------------------------------------------
+# the kernel machine
+
+
+def kernel_machine_scores(X_train, y_train, q, X_test, *, device="cpu", chunk_size: int | None = None) -> np.ndarray:
+    """Scores s(x) = Σ_i q_i y_i K(x_i, x) of the hard-margin NTK kernel machine (no bias), float64."""
+    Xtr = as_float64(to_numpy(X_train), device)
+    c = as_float64(to_numpy(q) * to_numpy(y_train), device)
+    Xte = as_float64(to_numpy(X_test), device)
+    if chunk_size is None:
+        chunk_size = max(1, 2**22 // max(1, Xtr.shape[0]))
+    out = [(_ntk_kernel_t(Xte[i : i + chunk_size], Xtr) @ c) for i in range(0, Xte.shape[0], chunk_size)]
+    return torch.cat(out).cpu().numpy()
+
+
+def kernel_machine_predict(X_train, y_train, q, X_test, *, device="cpu") -> np.ndarray:
+    """Predictions sign(Σ_i q_i y_i K(x_i, x)) in {-1, 0, +1} (0 only for an exact tie, which counts
+    as an error in :func:`kernel_machine_test_error`)."""
+    return np.sign(kernel_machine_scores(X_train, y_train, q, X_test, device=device))
+
+
+def kernel_machine_test_error(X_train, y_train, q, X_test, y_test, *, device="cpu") -> float:
+    """Fraction of test points the kernel machine gets wrong (ties count as wrong)."""
+    pred = kernel_machine_predict(X_train, y_train, q, X_test, device=device)
+    return float(np.mean(pred != to_numpy(y_test)))
