@@ -27,9 +27,9 @@ def _fmt(x, p=3) -> str:
     return "nan" if x is None or (isinstance(x, float) and math.isnan(x)) else f"{x:.{p}g}"
 
 
-def band(fit: dict | None, theory: float, tol: float) -> tuple[str, str]:
+def band(fit: dict | None, theory: float, tol: float, min_points: int = 3) -> tuple[str, str]:
     """Verdict of a fitted slope against theory +- tol (rule in the module docstring)."""
-    if fit is None or fit.get("points", 0) < 3 or not np.isfinite(fit.get("ci_low", np.nan)):
+    if fit is None or fit.get("points", 0) < min_points or not np.isfinite(fit.get("ci_low", np.nan)):
         pts = 0 if fit is None else fit.get("points", 0)
         return INCONCLUSIVE, f"slope {_fmt(None if fit is None else fit.get('slope'))} from {pts} points (need >= 3 and a CI)"
     lo, hi, s = fit["ci_low"], fit["ci_high"], fit["slope"]
@@ -257,12 +257,11 @@ def nc_claims(T: dict) -> list[dict]:
     dfit = exps[(exps["x"] == "d") & (exps["groups"].fillna(0) > 0)]
     dfit = dfit[dfit["epsilon"] == dfit["epsilon"].min()] if len(dfit) else dfit
     for _, r in dfit.iterrows():
-        fit = r.to_dict()
-        flat = abs(fit["slope"]) <= 0.5 if np.isfinite(fit["slope"]) else None
-        stats.append(f"k={int(r['groups'])}: slope in d {_fmt(fit['slope'])}")
-        verdicts.append(INCONCLUSIVE if flat is None else (CONSISTENT if flat else INCONSISTENT))
+        v, s = band(r.to_dict(), 0.0, 0.5, min_points=2)
+        stats.append(f"k={int(r['groups'])}, slope in d: {s}")
+        verdicts.append(v)
     v = INCONSISTENT if INCONSISTENT in verdicts else (CONSISTENT if all(x == CONSISTENT for x in verdicts) else INCONCLUSIVE)
-    return [_row("N1", "NC: n*(k) grows about linearly in k and is flat in d", (v, "; ".join(stats)), "slope 1 in k (up to logs), 0 in d", "band(1, 0.5) on the slope in k for each d; |slope in d| <= 0.5 for each k (2-point fits allowed here)")]
+    return [_row("N1", "NC: n*(k) grows about linearly in k and is flat in d", (v, "; ".join(stats)), "slope 1 in k (up to logs), 0 in d", "band(1, 0.5) on the slope in k for each d; band(0, 0.5) on the slope in d for each k (2-point fits allowed there); all must be consistent")]
 
 
 def regime3_claims(T: dict) -> list[dict]:

@@ -173,6 +173,9 @@ def n_star_vs_d(nstar: pd.DataFrame, fits: pd.DataFrame, epsilon: float):
         ax.scatter(left["d"], left["n_star"], facecolors="none", edgecolors=line[0].get_color())
     ax.set_xscale("log", base=2)
     ax.set_yscale("log", base=2)
+    dims = sorted(ns["d"].unique())
+    ax.set_xticks(dims, [str(int(d)) for d in dims])
+    ax.xaxis.set_minor_formatter(matplotlib.ticker.NullFormatter())
     ax.set_xlabel("input dimension d")
     ax.set_ylabel(f"n*: samples for test error <= {epsilon}")
     ax.set_title("sample complexity, 2-sparse parity (theory: kernel ~ d^2, global margin ~ d)", fontsize=9)
@@ -182,6 +185,8 @@ def n_star_vs_d(nstar: pd.DataFrame, fits: pd.DataFrame, epsilon: float):
 
 def motion_vs_width(stats: pd.DataFrame, fits: pd.DataFrame):
     """||W - W_0||_F and ||W - W_0||_F / sqrt(m) against m at the milestones (log-log), fitted slopes in the legend."""
+    sweep = stats.groupby("sweep")["m"].nunique().idxmax()  # the width study: the sweep with most widths
+    stats, fits = stats[stats["sweep"] == sweep], fits[fits["sweep"] == sweep]
     fig, axes = plt.subplots(1, 2, figsize=(10, 4))
     for ax, value, lab in [(axes[0], "motion", r"$\|W - W_0\|_F$"), (axes[1], "motion_per_sqrt_m", r"$\|W - W_0\|_F/\sqrt{m}$")]:
         for key, g in stats.groupby(["sweep", "d", "n", "event"]):
