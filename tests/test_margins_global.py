@@ -7,6 +7,8 @@ import numpy as np
 import pytest
 
 from lowrot.data import hypercube, parity_labels, sample_parity
+from sphere_data import sphere_data
+
 from lowrot.margins import (
     CONVERGED_UNCERTIFIED,
     ITERATION_LIMIT,
@@ -16,15 +18,6 @@ from lowrot.margins import (
     parity_cube_certificate,
     price_exact,
 )
-
-
-def _sphere_data(n, d, seed):
-    rng = np.random.default_rng(seed)
-    X = rng.standard_normal((n, d))
-    X *= rng.uniform(0.5, 1.0, (n, 1)) / np.linalg.norm(X, axis=1, keepdims=True)
-    y = np.where(rng.random(n) < 0.5, 1.0, -1.0)
-    y[:2] = (1.0, -1.0)
-    return X, y
 
 
 def _brute_max(X, c, samples=200_000, seed=0):
@@ -99,7 +92,7 @@ def test_symmetric_toy_with_known_max_margin_neurons(alpha):
 def test_random_planar_problem_against_a_fine_grid(seed):
     # d = 2: the LP over 7200 directions on the circle is a lower bound of t*, within grid resolution;
     # the certified upper bound is checked against a dense sampling of |h| at the returned dual q
-    X, y = _sphere_data(25, 2, seed)
+    X, y = sphere_data(25, 2, seed)
     ang = np.linspace(0, 2 * math.pi, 7200, endpoint=False)
     grid = lp_margin_fixed_directions(X, y, np.stack([np.cos(ang), np.sin(ang)], 1))
     res = global_margin(X, y, tol=1e-7)
@@ -119,7 +112,7 @@ def test_random_planar_problem_against_a_fine_grid(seed):
 
 @pytest.mark.parametrize("d,n,seed", [(2, 30, 0), (3, 12, 1), (3, 40, 2), (4, 10, 3)])
 def test_exact_pricing_against_brute_force(d, n, seed):
-    X, _ = _sphere_data(n, d, seed)
+    X, _ = sphere_data(n, d, seed)
     c = np.random.default_rng(seed + 10).standard_normal(n) / n
     up, best, u, complete = price_exact(X, c)
     brute = _brute_max(X, c)
@@ -132,7 +125,7 @@ def test_exact_pricing_against_brute_force(d, n, seed):
 
 def test_branch_and_bound_matches_the_sphere_enumeration():
     # a d = 3 problem embedded in R^4 (last coordinate 0) has the same supremum
-    X, _ = _sphere_data(12, 3, 4)
+    X, _ = sphere_data(12, 3, 4)
     c = np.random.default_rng(4).standard_normal(12)
     up3, best3, _, ok3 = price_exact(X, c)
     up4, best4, _, ok4 = price_exact(np.hstack([X, np.zeros((12, 1))]), c)
@@ -199,7 +192,7 @@ def test_fixed_directions_lp_and_its_network_reading():
 
 
 def test_round_limit_reports_a_valid_bracket():
-    X, y = _sphere_data(25, 2, 0)
+    X, y = sphere_data(25, 2, 0)
     ref = global_margin(X, y, tol=1e-7).lower
     R = np.random.default_rng(1).standard_normal((6, 2))
     res = global_margin(X, y, dictionary=R, max_rounds=0)

@@ -7,6 +7,8 @@ import numpy as np
 import pytest
 
 from lowrot.data import hypercube, parity_labels
+from sphere_data import sphere_data
+
 from lowrot.margins import (
     ITERATION_LIMIT,
     OPTIMAL,
@@ -15,15 +17,6 @@ from lowrot.margins import (
     ntk_margin,
     ntk_margin_parity_cube,
 )
-
-
-def _sphere_data(n, d, seed):
-    rng = np.random.default_rng(seed)
-    X = rng.standard_normal((n, d))
-    X *= rng.uniform(0.5, 1.0, (n, 1)) / np.linalg.norm(X, axis=1, keepdims=True)
-    y = np.where(rng.random(n) < 0.5, 1.0, -1.0)
-    y[:2] = (1.0, -1.0)
-    return X, y
 
 
 def _clarabel_socp(X, y, V):
@@ -61,7 +54,7 @@ def test_two_orthogonal_points_closed_form():
 
 @pytest.mark.parametrize("n,d,M,seed", [(40, 4, 300, 0), (120, 8, 400, 1)])
 def test_agrees_with_clarabel(n, d, M, seed):
-    X, y = _sphere_data(n, d, seed)
+    X, y = sphere_data(n, d, seed)
     V = gaussian_directions(d, M, seed)
     ref = _clarabel_socp(X, y, V)
     res = ntk_margin(X, y, directions=V, tol=1e-6)
@@ -72,7 +65,7 @@ def test_agrees_with_clarabel(n, d, M, seed):
 
 
 def test_iteration_limit_reports_a_valid_bracket():
-    X, y = _sphere_data(40, 4, 0)
+    X, y = sphere_data(40, 4, 0)
     V = gaussian_directions(4, 300, 0)
     ref = _clarabel_socp(X, y, V)
     res = ntk_margin(X, y, directions=V, max_iter=2, tol=1e-9)
@@ -113,7 +106,7 @@ def test_ntk_margin_is_below_the_kernel_margin():
     # Jensen: (1/M) Σ_k ||A_k q|| <= sqrt(qᵀ H_M q) with H_M = (1/M) Σ_k A_kᵀA_k, exactly, at any q;
     # and γ_ntk <= γ_ntk,2 in the population (checked within the Monte-Carlo error).
     for seed, (n, d) in enumerate([(30, 3), (80, 6), (150, 10)]):
-        X, y = _sphere_data(n, d, seed)
+        X, y = sphere_data(n, d, seed)
         ker = kernel_margin(X, y)
         V = gaussian_directions(d, 2000, seed)
         ntk = ntk_margin(X, y, directions=V, tol=1e-4)
@@ -133,7 +126,7 @@ def test_parity_population_value_is_about_half_over_d(d):
 
 
 def test_bad_directions_are_rejected():
-    X, y = _sphere_data(10, 3, 0)
+    X, y = sphere_data(10, 3, 0)
     with pytest.raises(ValueError, match="directions"):
         ntk_margin(X, y, directions=np.ones((5, 2)))
     with pytest.raises(ValueError, match="num_directions"):
