@@ -20,6 +20,8 @@ import math
 import numpy as np
 import pandas as pd
 
+from .analysis import loglog_slope
+
 CONSISTENT, INCONSISTENT, INCONCLUSIVE = "consistent", "inconsistent", "inconclusive"
 
 
@@ -70,11 +72,6 @@ def _one(df: pd.DataFrame, **eq) -> dict | None:
 def _row(cid, statement, verdict_stat, theory, rule, **extra):
     verdict, stat = verdict_stat
     return {"id": cid, "statement": statement, "statistic": stat, "theory": theory, "rule": rule, "verdict": verdict, **extra}
-
-
-def _pick_sweep(final: pd.DataFrame, learner: str, dataset_kind_parity=True) -> pd.DataFrame:
-    f = final[(final["learner"] == learner) & (final["groups"].fillna(0) == 0)] if final is not None else pd.DataFrame()
-    return f
 
 
 # ------------------------------------------------------------------------------------------------
@@ -183,9 +180,7 @@ def margin_ratio_claims(T: dict) -> list[dict]:
         per_d = gf.groupby("d")["normalized_margin"].mean()
         dims = [d for d in per_d.index if d in ntk.index]
         ratio = per_d[dims] / ntk[dims]
-        from .analysis import loglog_slope
-
-        slope = loglog_slope(dims, ratio.to_numpy()) [0] if len(dims) >= 2 else np.nan
+        slope = loglog_slope(dims, ratio.to_numpy())[0] if len(dims) >= 2 else np.nan
         over = 0
         checked = 0
         if training is not None and len(training):

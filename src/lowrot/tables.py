@@ -22,10 +22,6 @@ def final_rows(traj: pd.DataFrame) -> pd.DataFrame:
     return traj[traj["event"] == "final"]
 
 
-def diverged_count(traj: pd.DataFrame) -> int:
-    return int((traj["event"] == "diverged").sum())
-
-
 def mean_sem(df: pd.DataFrame, by: list[str], value: str) -> pd.DataFrame:
     """Mean, standard error of the mean and count of ``value`` over the rows of each group."""
     g = df.groupby(by)[value]
