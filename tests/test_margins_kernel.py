@@ -60,7 +60,7 @@ def test_kernel_closed_forms():
 def test_kernel_is_the_ntk_expectation_and_psd():
     X, _ = _sphere_data(40, 5, seed=1)
     K = ntk_kernel(X)
-    assert np.allclose(K, K.T, atol=0, rtol=0)
+    assert np.array_equal(K, K.T)  # exact: ntk_kernel(X) is symmetrized by construction
     assert np.linalg.eigvalsh(K).min() > -1e-12
     # E_v[<x, x'> 1[v·x >= 0] 1[v·x' >= 0]] by Monte Carlo
     V = np.random.default_rng(2).standard_normal((200_000, 5))
@@ -152,6 +152,46 @@ def test_duplicates_do_not_change_the_margin():
     dup = kernel_margin(Xd, yd)
     assert dup.value == pytest.approx(base.value, rel=1e-6)
     assert dup.q.shape == (70,) and dup.q.sum() == pytest.approx(1.0)
+
+
+def _orthogonal_problem(n, seed):
+    """n orthogonal points of norms r_i in [0.5, 1]: H = diag(r_i²/2), so min qᵀHq = 1 / Σ 2/r_i²
+    at q_i ∝ 1/r_i² (closed form)."""
+    rng = np.random.default_rng(seed)
+    r = rng.uniform(0.5, 1.0, n)
+    y = np.where(rng.random(n) < 0.5, 1.0, -1.0)
+    return np.diag(r), y, 1.0 / np.sum(2.0 / r**2)
+
+
+def test_tol_zero_stops_at_the_rounding_floor():
+    X, y, f_star = _orthogonal_problem(24, seed=0)
+    res = kernel_margin(X, y, tol=0.0)
+    # the floor: a certified width of at most 4 rounding bounds, reached at the exact optimum
+    assert res.status == OPTIMAL and res.rounding > 0
+    assert 1.99 * res.rounding <= res.gap <= 4 * res.rounding  # >= 2 err up to the rounding of the width itself
+    assert res.qp_lower <= f_star <= res.qp_upper
+    assert res.lower <= math.sqrt(f_star) <= res.upper and res.lower <= res.value <= res.upper
+    # a relative perturbation of the inputs at the 1e-15 level: same status, a bracket at the floor
+    # that still contains the optimum (which moves by O(1e-15) relative, far below the bracket width)
+    Xp = X * (1.0 + 1e-15 * np.random.default_rng(1).standard_normal(X.shape))
+    Xp += 1e-15 * np.random.default_rng(2).uniform(0, 1, X.shape) * (X == 0)  # points no longer exactly orthogonal
+    per = kernel_margin(Xp, y, tol=0.0)
+    assert per.status == OPTIMAL and per.gap <= 4 * per.rounding
+    slack = 1e-13 * f_star  # how far the perturbation can move the optimum (generous)
+    assert per.qp_lower - slack <= f_star <= per.qp_upper + slack
+    assert abs(per.value - res.value) <= res.upper - res.lower + per.upper - per.lower + slack
+
+
+def test_result_does_not_depend_on_the_input_buffer():
+    # the solver copies its inputs into torch's own aligned memory, so a numpy buffer at an odd
+    # 8-byte offset gives the same bits (BLAS rounding may depend on operand alignment)
+    X, y = _sphere_data(90, 6, seed=4)
+    buf = np.empty(X.size + 1)
+    Xo = buf[1:].reshape(X.shape)
+    Xo[:] = X
+    a, b = kernel_margin(X, y), kernel_margin(Xo, y)
+    assert (a.qp_lower, a.qp_upper, a.value, a.iterations) == (b.qp_lower, b.qp_upper, b.value, b.iterations)
+    assert np.array_equal(a.q, b.q)
 
 
 def test_iteration_limit_reports_a_valid_bracket():

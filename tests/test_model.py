@@ -11,14 +11,30 @@ from lowrot import data, model
 def test_symmetric_init_output_is_identically_zero():
     a, V = model.init_network(3, 64, 7, symmetric=True)
     X = torch.as_tensor(data.hypercube(7))
-    # every neuron's contribution is cancelled exactly (bitwise) by its twin ...
+    # neurons come in pairs (a, v), (-a, v), bit for bit
+    assert torch.equal(a[:32], -a[32:]) and torch.equal(V[:32], V[32:])
+    assert bool(model.twin_networks(a, V))
+    # g is computed from one half as s - s: exactly zero by construction, in a batch too
+    assert torch.count_nonzero(model.homogeneous_output(a, V, X)) == 0
+    assert torch.count_nonzero(model.network_output(a, V, X)) == 0
+    batch = model.homogeneous_output(torch.stack([a, a]), torch.stack([V, V]), X.unsqueeze(0))
+    assert batch.shape == (2, 128) and torch.count_nonzero(batch) == 0
+    # the plain BLAS evaluation of the twins cancels only up to rounding (kernels may differ by column)
     contrib = torch.relu(X @ V.T) * a
-    assert torch.count_nonzero(contrib[:, :32] + contrib[:, 32:]) == 0
-    # ... so f is zero up to the summation order of the reduction
-    assert model.network_output(a, V, X).abs().max() < 1e-15
-    # neurons come in pairs (a, v), (-a, v)
-    torch.testing.assert_close(a[:32], -a[32:])
-    torch.testing.assert_close(V[:32], V[32:])
+    assert (contrib[:, :32] + contrib[:, 32:]).abs().max() <= 1e-14 * contrib.abs().max()
+
+
+def test_twin_shortcut_only_applies_to_exact_twins():
+    a, V = model.init_network(3, 64, 7, symmetric=True)
+    X = torch.as_tensor(data.hypercube(7))
+    V2 = V.clone()
+    V2[40, 0] += 0.5  # one twin moved: no longer a twin network, g is the ordinary sum
+    assert not bool(model.twin_networks(a, V2))
+    g = model.homogeneous_output(a, V2, X)
+    ref = (torch.relu(X @ V2.T) * a).sum(-1)
+    torch.testing.assert_close(g, ref, rtol=1e-12, atol=1e-12)
+    assert g.abs().max() > 0.1
+    assert model.twin_networks(a[:63], V[:63]) is None  # odd width: no twins
 
 
 def test_init_is_a_function_of_seed_width_dim():

@@ -191,3 +191,17 @@ def test_norot_reports_neurons_whose_norm_crosses_zero():
     rows = gf.run(test=(None, None, False))
     fin = rows[rows.event == "final"].iloc[0]
     assert fin.norot_nonpositive == int((gf.r <= 0).sum()) and fin.norot_nonpositive > 0
+
+
+def test_symmetric_init_starts_at_zero_output_exactly():
+    # twin neurons (a, v), (-a, v): f(.; W_0) == 0 by construction, so every point is an error at t = 0
+    # (a zero output counts as an error) and the risk is log 2, whatever the BLAS rounds
+    X, y = _parity(4, 16, 0)
+    s = GFSettings(step_size=0.5, max_time=20.0, checkpoints=3, symmetric_init=True)
+    rows, _ = train_gf([X], [y], [0], 16, s, X_test=data.hypercube(4), y_test=data.parity_labels(data.hypercube(4), [0, 1]))
+    first = rows[rows.step == 0]
+    assert len(first) == 1 and first.iloc[0].event == "checkpoint"
+    assert first.iloc[0].train_error == pytest.approx(1.0, abs=1e-15) and first.iloc[0].test_error == 1.0
+    assert first.iloc[0].risk == pytest.approx(math.log(2.0), rel=1e-15)
+    assert first.iloc[0].min_margin == 0.0
+    assert rows[rows.event == "final"].iloc[0].train_error < 1.0  # and it trains away from the twins

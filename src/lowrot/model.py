@@ -5,7 +5,10 @@ Conventions (stated once, here):
 - g(x; W) = sum_j a_j relu(v_j . x) = sqrt(m) f(x; W), 2-homogeneous in W.
 - Initialization: a_j ~ N(0, 1), v_j ~ N(0, I_d), independent, drawn from a torch generator seeded by
   ``init_seed(seed, m, d)``; the same seed gives the same network whatever else shares its batch.
-  ``symmetric``: neurons come in pairs (a, v), (-a, v) (m even), so f(.; W_0) == 0.
+  ``symmetric``: neurons come in pairs (a, v), (-a, v) (m even), so f(.; W_0) == 0. A network laid out
+  as exact twins (first half (a, V), second half (-a, V), bit for bit) has g computed from its first
+  half as s - s with s = relu(X V^T) a over that half, so g == 0 holds exactly whatever the BLAS kernel
+  (rounding in a matrix product may differ between the columns of two identical rows).
 - Normalized margin: gamma(W) = min_i y_i g(x_i; W) / ||W||_F^2, ||W||_F^2 = sum_j a_j^2 + ||v_j||^2,
   computed in float64.
 - Logistic loss l(z) = log(1 + exp(-z)) = softplus(-z); empirical risk R = mean_i l(y_i f(x_i)).
@@ -43,9 +46,28 @@ def init_network(seed: int, m: int, d: int, *, symmetric: bool = False, dtype=to
     return a.to(dtype=dtype, device=device), V.to(dtype=dtype, device=device)
 
 
+def twin_networks(a: torch.Tensor, V: torch.Tensor) -> torch.Tensor | None:
+    """Per network (shape a.shape[:-1]), True when its neurons are exact twins: (a_j, v_j) and
+    (-a_j, v_j) for j < m/2 and the row j + m/2, bit for bit (the symmetric initialization). None for odd m."""
+    m = a.shape[-1]
+    if m % 2:
+        return None
+    h = m // 2
+    return (a[..., :h] == -a[..., h:]).all(-1) & (V[..., :h, :] == V[..., h:, :]).all(-1).all(-1)
+
+
 def homogeneous_output(a: torch.Tensor, V: torch.Tensor, X: torch.Tensor) -> torch.Tensor:
-    """g(X; W) = relu(X V^T) a for (..., m), (..., m, d), (..., n, d) -> (..., n)."""
-    return (torch.relu(X @ V.transpose(-1, -2)) * a.unsqueeze(-2)).sum(-1)
+    """g(X; W) = relu(X V^T) a for (..., m), (..., m, d), (..., n, d) -> (..., n).
+
+    Twin networks (:func:`twin_networks`) get s - s with s the first half's sum (exactly 0)."""
+    act = torch.relu(X @ V.transpose(-1, -2))
+    g = (act * a.unsqueeze(-2)).sum(-1)
+    twins = twin_networks(a, V)
+    if twins is not None and bool(twins.any()):
+        h = a.shape[-1] // 2
+        s = (act[..., :h] * a[..., :h].unsqueeze(-2)).sum(-1)
+        g = torch.where(twins.unsqueeze(-1), s - s, g)
+    return g
 
 
 def network_output(a, V, X):

@@ -49,7 +49,7 @@ import torch
 
 from .io import atomic_path
 from .metrics import snapshot
-from .model import init_network, log_risk
+from .model import init_network, log_risk, twin_networks
 
 log = logging.getLogger("lowrot.train")
 
@@ -191,9 +191,11 @@ class BatchedGF:
         w = np.zeros((B, N))
         for b, (xb, yb) in enumerate(zip(X_list, y_list)):
             X[b, : len(xb)], y[b, : len(yb)], w[b, : len(yb)] = xb, yb, 1.0 / len(yb)
-        self.X = torch.as_tensor(X, dtype=dt, device=dev)
-        self.y = torch.as_tensor(y, dtype=dt, device=dev)
-        self.w = torch.as_tensor(w, dtype=dt, device=dev)
+        # torch.tensor copies into torch's own (64-byte aligned) memory: BLAS rounding may depend on the
+        # alignment of a shared numpy buffer, which varies between runs
+        self.X = torch.tensor(X, dtype=dt, device=dev)
+        self.y = torch.tensor(y, dtype=dt, device=dev)
+        self.w = torch.tensor(w, dtype=dt, device=dev)
         self.real = self.w > 0
         self.seeds = list(seeds)
         self.m = m
@@ -307,6 +309,9 @@ class BatchedGF:
         while self.active.any():
             Xb, yb, wb, real = self._batch()
             P, z = fused_step_direction(self.a, self.V, Xb, yb, wb, self.shift, s.chunk_rows)
+            if s.symmetric_init:
+                # twin networks (the symmetric init) have f == 0 exactly (see lowrot.model), not BLAS noise
+                z = torch.where(twin_networks(self.a, self.V).unsqueeze(1), torch.zeros_like(z), z)
             logR = log_risk(z, wb)
             zreal = torch.where(real, z, torch.full_like(z, math.inf))
             zero_err = (zreal > 0).all(1).cpu().numpy()
@@ -390,12 +395,12 @@ def train_gf(X_list, y_list, seeds, m, settings: GFSettings, *, X_test=None, y_t
         gf.try_resume(state_path, key)
     dev = gf.X.device
     test = (
-        None if X_test is None else torch.as_tensor(X_test, dtype=torch.float64, device=dev),
-        None if y_test is None else torch.as_tensor(y_test, dtype=torch.float64, device=dev),
+        None if X_test is None else torch.tensor(X_test, dtype=torch.float64, device=dev),  # copies (aligned)
+        None if y_test is None else torch.tensor(y_test, dtype=torch.float64, device=dev),
         test_exact,
     )
-    sb = None if support_basis is None else torch.as_tensor(support_basis, dtype=torch.float64, device=dev)
-    cc = None if centres is None else torch.as_tensor(centres, dtype=torch.float64, device=dev)
+    sb = None if support_basis is None else torch.tensor(support_basis, dtype=torch.float64, device=dev)
+    cc = None if centres is None else torch.tensor(centres, dtype=torch.float64, device=dev)
     report = _progress_reporter(len(gf.times), label)
     df = gf.run(test=test, support_basis=(sb, cc), state_path=state_path, key=key, progress=report)
     weights = {n: getattr(gf, n).double().cpu().numpy() for n in ("a0", "V0", "a", "V")}

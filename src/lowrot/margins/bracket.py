@@ -76,13 +76,18 @@ def to_numpy(x) -> np.ndarray:
 
 
 def as_float64(x, device=None) -> torch.Tensor:
-    """``x`` (numpy array, tensor or nested list) as a float64 torch tensor on ``device``.
+    """``x`` (numpy array, tensor or nested list) as a new, contiguous float64 torch tensor on ``device``.
 
-    ``device=None`` keeps a tensor where it is and puts anything else on the CPU.
+    ``device=None`` keeps a tensor where it is and puts anything else on the CPU. The result is
+    always a copy in torch's own memory (64-byte aligned on the CPU), never a view of a numpy buffer:
+    BLAS kernels (MKL) may round differently depending on the alignment of their operands, and a
+    numpy buffer's alignment varies from run to run, so a shared buffer makes reruns differ in the
+    last bits.
     """
     if torch.is_tensor(x):
-        return x.to(dtype=torch.float64, device=device if device is not None else x.device)
-    return torch.as_tensor(np.asarray(x, dtype=np.float64), device=device if device is not None else "cpu")
+        dev = device if device is not None else x.device
+        return x.to(dtype=torch.float64, device=dev, copy=True, memory_format=torch.contiguous_format)
+    return torch.tensor(np.asarray(x, dtype=np.float64), dtype=torch.float64, device=device if device is not None else "cpu")
 
 
 def project_simplex(v: torch.Tensor, mask: torch.Tensor | None = None) -> torch.Tensor:

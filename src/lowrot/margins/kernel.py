@@ -12,10 +12,16 @@ Conventions (stated once, here; all arithmetic in float64):
   x -> sign(Σ_i q_i y_i K(x_i, x)).
 - Certificate: for the convex QP f(q) = qᵀHq over the simplex, any feasible q gives
   f* <= f(q) (upper) and f* >= 2 min_i (Hq)_i - qᵀHq (lower; the Frank-Wolfe bound
-  f(q) + min_s <∇f(q), s - q> with ∇f = 2Hq). The solver stops when the best upper and lower bound
-  found so far satisfy (upper - lower) <= tol · upper (plus an absolute slack at rounding level,
-  16·eps·max_i K(x_i, x_i)); else status is 'iteration_limit'. The bracket of γ_ntk,2 is
-  [sqrt(max(lower, 0)), sqrt(upper)] -- the QP lower bound is clipped at 0 before the square root.
+  f(q) + min_s <∇f(q), s - q> with ∇f = 2Hq). Both are computed in floating point, so each end is
+  widened by a bound on its rounding error, err = 8·n·eps·max_ij |H_ij| (n points: every (Hq)_i is a
+  length-n dot product with weights summing to 1, |error| <= γ_n max|H|, and f, the minimum and the
+  projection onto the simplex each add at most as much again): qp_upper = f(q) + err,
+  qp_lower = 2 min(Hq) - f(q) - err, so the bracket is certified and never inverted. The solver stops
+  (status 'optimal') when the certified width qp_upper - qp_lower <= max(tol · qp_upper, 4·err): the
+  floor 4·err is what rounding leaves at the exact optimum, so whether it stops is never decided by
+  rounding noise (tol = 0 asks for the floor). Else status is 'iteration_limit'. The bracket of
+  γ_ntk,2 is [sqrt(max(qp_lower, 0)), sqrt(qp_upper)] -- the QP lower bound is clipped at 0 before
+  the square root.
 
 Solver: accelerated projected gradient (FISTA with the sort-based simplex projection, step 1/L with L
 from power iteration and a curvature check that doubles L when violated, gradient-based adaptive
@@ -62,8 +68,15 @@ def _ntk_kernel_t(A: torch.Tensor, B: torch.Tensor) -> torch.Tensor:
     return theta.neg_().add_(math.pi).mul_(g).mul_(1.0 / (2.0 * math.pi))
 
 
+def _ntk_gram_t(A: torch.Tensor) -> torch.Tensor:
+    """K(A, A), exactly symmetric by construction: (K + Kᵀ)/2 (a BLAS product A Aᵀ need not be)."""
+    K = _ntk_kernel_t(A, A)
+    return K.add_(K.mT.clone()).mul_(0.5)
+
+
 def ntk_kernel(X1, X2=None, *, device=None):
-    """The NTK kernel matrix K(X1[i], X2[j]) in float64 (X2 defaults to X1).
+    """The NTK kernel matrix K(X1[i], X2[j]) in float64 (X2 defaults to X1, and then K is exactly
+    symmetric, see :func:`_ntk_gram_t`).
 
     Accepts numpy arrays or torch tensors of shape (..., n, d) (leading batch dims broadcast).
     numpy in -> numpy out (computed on ``device``, default CPU); tensor in -> tensor out on ``device``
@@ -71,8 +84,7 @@ def ntk_kernel(X1, X2=None, *, device=None):
     """
     numpy_in = not torch.is_tensor(X1)
     A = as_float64(X1, device)
-    B = A if X2 is None else as_float64(X2, A.device)
-    K = _ntk_kernel_t(A, B)
+    K = _ntk_gram_t(A) if X2 is None else _ntk_kernel_t(A, as_float64(X2, A.device))
     return K.cpu().numpy() if numpy_in else K
 
 
@@ -84,11 +96,12 @@ def ntk_kernel(X1, X2=None, *, device=None):
 class KernelMarginResult(Bracket):
     """γ_ntk,2 with its certificate.
 
-    value = sqrt(qp_upper) (the square root of the best QP objective found, an upper end);
+    value = sqrt(qᵀHq) at the best point q found (as computed, inside the bracket);
     lower = sqrt(max(qp_lower, 0)) and upper = sqrt(qp_upper) bracket γ_ntk,2 (the QP lower bound is
-    clipped at 0); qp_lower <= min_q qᵀHq <= qp_upper; gap = qp_upper - qp_lower (QP scale);
-    q: weights on the input points (in the simplex) attaining qp_upper; iterations: projected-gradient
-    steps; n_distinct: number of distinct points after merging duplicates.
+    clipped at 0); qp_lower <= min_q qᵀHq <= qp_upper, both widened by the rounding bound
+    ``rounding`` (= err of the module docstring); gap = qp_upper - qp_lower (QP scale, the certified
+    width, >= 2·rounding); q: weights on the input points (in the simplex) of the best point;
+    iterations: projected-gradient steps; n_distinct: number of distinct points after merging duplicates.
     """
 
     qp_lower: float
@@ -97,6 +110,7 @@ class KernelMarginResult(Bracket):
     q: np.ndarray
     iterations: int
     n_distinct: int
+    rounding: float
 
 
 # --------------------------------------------------------------------------------------------
@@ -132,8 +146,8 @@ def kernel_margin_batched(
     Xb, yb = to_numpy(Xb), to_numpy(yb)
     if Xb.ndim != 3 or yb.ndim != 2 or yb.shape != Xb.shape[:2]:
         raise ValueError(f"kernel_margin_batched: need Xb (B, n, d) and yb (B, n), got {Xb.shape} and {yb.shape}")
-    if not tol > 0:
-        raise ValueError(f"kernel_margin: tol must be positive, got {tol}")
+    if not tol >= 0:
+        raise ValueError(f"kernel_margin: tol must be >= 0 (0: stop at the rounding floor), got {tol}")
     merged = []
     for b in range(Xb.shape[0]):
         X, y = validate_xy(Xb[b], yb[b], name=f"kernel_margin problem {b}")
@@ -147,16 +161,16 @@ def kernel_margin_batched(
         yp[b, : Xu.shape[0]] = yu
     Xt = as_float64(Xp, device)
     yt = as_float64(yp, device)
-    H = _ntk_kernel_t(Xt, Xt).mul_(yt.unsqueeze(-1)).mul_(yt.unsqueeze(-2))
+    H = _ntk_gram_t(Xt).mul_(yt.unsqueeze(-1)).mul_(yt.unsqueeze(-2))
     mask = yt != 0
     sol = _solve_simplex_qp(H, mask, tol=tol, max_iter=max_iter, polish=polish, polish_max_size=polish_max_size)
     out = []
     for b, (Xu, _, inverse, counts) in enumerate(merged):
-        lo, up = float(sol["lower"][b]), float(sol["upper"][b])
+        lo, up, f = float(sol["lower"][b]), float(sol["upper"][b]), float(sol["objective"][b])
         qd = sol["q"][b, : Xu.shape[0]]
         out.append(
             KernelMarginResult(
-                value=math.sqrt(max(up, 0.0)),
+                value=math.sqrt(max(f, 0.0)),
                 lower=math.sqrt(max(lo, 0.0)),
                 upper=math.sqrt(max(up, 0.0)),
                 status=OPTIMAL if sol["converged"][b] else ITERATION_LIMIT,
@@ -166,6 +180,7 @@ def kernel_margin_batched(
                 q=spread_weights(qd, inverse, counts),
                 iterations=int(sol["iterations"][b]),
                 n_distinct=int(Xu.shape[0]),
+                rounding=float(sol["rounding"][b]),
             )
         )
     return out
@@ -176,14 +191,18 @@ def _solve_simplex_qp(
 ) -> dict:
     """min over the (masked) simplex of qᵀHq for a batch H (B, m, m) of PSD matrices.
 
-    Returns numpy arrays: q (B, m) (best point), upper, lower (certified QP bounds), converged, iterations.
+    Returns numpy arrays: q (B, m) (best point), objective (qᵀHq there, as computed), upper, lower
+    (certified QP bounds: computed bounds widened by ``rounding``), rounding, converged, iterations.
     """
     Bsz, m, _ = H.shape
     dt, dev = H.dtype, H.device
     maskf = mask.to(dt)
     count = maskf.sum(-1)
     inf = torch.tensor(math.inf, dtype=dt, device=dev)
-    atol = 16.0 * _EPS * H.diagonal(dim1=-2, dim2=-1).abs().amax(-1)
+    err = 8.0 * m * _EPS * H.abs().amax((-1, -2))  # rounding bound of each computed bound (module docstring)
+
+    def stop(up, lo):  # certified width (up + err) - (lo - err) within max(tol·upper, 4·err)
+        return (up - lo) + 2.0 * err <= torch.maximum(tol * (up + err), 4.0 * err)
 
     def mv(v):  # H v for symmetric H, written as vᵀH (a much faster kernel than a batched H @ v on CPU)
         return (v.unsqueeze(-2) @ H).squeeze(-2)
@@ -208,7 +227,7 @@ def _solve_simplex_qp(
     t = torch.ones(Bsz, dtype=dt, device=dev)
     up, lo = bounds(q, Hq)
     best_q, best_up, best_lo = q.clone(), up.clone(), lo.clone()
-    converged = best_up - best_lo <= tol * best_up + atol
+    converged = stop(best_up, best_lo)
     iterations = torch.zeros(Bsz, dtype=torch.long, device=dev)
     next_polish, interval = 25, 25
 
@@ -239,7 +258,7 @@ def _solve_simplex_qp(
         best_up = torch.where(better, f, best_up)
         best_lo = torch.where(active, torch.maximum(best_lo, lb), best_lo)
         iterations = torch.where(active, torch.full_like(iterations, it), iterations)
-        converged = best_up - best_lo <= tol * best_up + atol
+        converged = stop(best_up, best_lo)
         if polish and it >= next_polish:
             for b in torch.nonzero(~converged).flatten().tolist():
                 cand = _active_set_polish(H[b], mask[b], q[b], tol, polish_max_size)
@@ -251,13 +270,15 @@ def _solve_simplex_qp(
                 if fc < best_up[b]:
                     best_q[b], best_up[b] = qc, fc
                     q[b], Hq[b], q_prev[b], Hq_prev[b], t[b] = qc, Hqc, qc, Hqc, 1.0
-            converged = best_up - best_lo <= tol * best_up + atol
+            converged = stop(best_up, best_lo)
             interval *= 2
             next_polish = it + interval
     return {
         "q": best_q.cpu().numpy(),
-        "upper": best_up.cpu().numpy(),
-        "lower": best_lo.cpu().numpy(),
+        "objective": best_up.cpu().numpy(),
+        "upper": (best_up + err).cpu().numpy(),
+        "lower": (best_lo - err).cpu().numpy(),
+        "rounding": err.cpu().numpy(),
         "converged": converged.cpu().numpy(),
         "iterations": iterations.cpu().numpy(),
     }
