@@ -13,12 +13,12 @@ from lowrot.errors import DataError
 from lowrot.margins import (
     ITERATION_LIMIT,
     OPTIMAL,
-    project_simplex,
     kernel_machine_predict,
     kernel_machine_test_error,
     kernel_margin,
     kernel_margin_batched,
     ntk_kernel,
+    project_simplex,
 )
 
 

@@ -62,8 +62,8 @@ def test_batched_equals_one_at_a_time(settings):
     sets = [_parity(d, n, s + 10) for s, n in nets]
     Xt = data.hypercube(d)
     yt = data.parity_labels(Xt, [0, 1])
-    kw = dict(X_test=Xt, y_test=yt, test_exact=True, support_basis=np.eye(d)[:, :2])
-    batched, wb = train_gf([x for x, _ in sets], [y for _, y in sets], [s for s, _ in nets], m, settings, **kw)
+    kw = {"X_test": Xt, "y_test": yt, "test_exact": True, "support_basis": np.eye(d)[:, :2]}
+    batched, _ = train_gf([x for x, _ in sets], [y for _, y in sets], [s for s, _ in nets], m, settings, **kw)
     alone = [train_gf([x], [y], [s], m, settings, **kw)[0] for (s, _), (x, y) in zip(nets, sets)]
     alone = pd.concat(alone, ignore_index=True)
     key = ["seed", "n", "step", "event"]
@@ -146,7 +146,7 @@ def test_sgd_with_tiny_steps_approaches_gf():
     Xt = data.hypercube(4)
     gaps = []
     for eta in (4e-3, 1e-3):
-        passes = int(round(2.0 / (eta * 16 / 4)))  # GF time 2 = eta * steps, steps = passes * n / batch
+        passes = round(2.0 / (eta * 16 / 4))  # GF time 2 = eta * steps, steps = passes * n / batch
         sgd = GFSettings(learner="sgd", step_size=eta, batch_size=4, passes=passes, checkpoints=3, max_steps=10**7)
         gf = GFSettings(step_size=eta, max_time=eta * passes * 4 - 1e-12, checkpoints=3, max_steps=10**7)
         _, ws = train_gf([X], [y], [1], 8, sgd, X_test=Xt, y_test=data.parity_labels(Xt, [0, 1]))
