@@ -24,10 +24,17 @@ points are merged first, and directions with identical masks 1[v_k·x_i >= 0] ar
 multiplicities (both exact). Small problems in low dimension with strong kinks (e.g. n = 30, d = 3)
 can still end at the iteration limit with a bracket ~1e-3 wide: the status says so.
 
-Parity fast path: on the full cube {±1/√d}^d with parity labels, sign flips of coordinates permute the
-points, map the label to ±itself and preserve N(0, I_d); F is convex and invariant, so the uniform q is
-optimal and γ_ntk = E_v || 2^-d Σ_x y(x) x 1[v·x >= 0] ||. The vector is a matmul of the (chunk x 2^d)
-mask with the (2^d x d) matrix of y·x.
+Parity population (:func:`ntk_margin_parity_cube`): on the full cube {±1/√d}^d with k-sparse parity
+labels y = Π_{i∈S} sign(x_i), the sign flips x -> Dx (D diagonal, entries ±1) permute the points
+transitively, map y to χ_S(D)·y (χ_S(D) = Π_{i∈S} D_ii) and preserve N(0, I_d); hence
+F(D·q) = F(q) (substitute x = Dx', then ||χ_S(D) D Z|| = ||Z|| and Dv ~ v), F is convex, so averaging
+q over the group gives the uniform q with F(uniform) <= F(q): the uniform q is optimal and
+γ_ntk = E_v ||Z(v)||, Z(v) = 2^-d Σ_x y(x) x 1[v·x >= 0]. The same holds for any sample of directions
+closed under sign flips, and ||Z(Dv)|| = ||Z(v)||, so the mean of ||Z(v_k)|| over M sampled v_k is
+exactly the value of the sampled problem on their sign-flip orbits: the bracket is [value, value] and
+the only errors are Monte-Carlo ones. Z(v) itself is computed exactly (:func:`parity_gated_means`),
+either by enumerating the 2^d points or, without enumerating them, by a meet-in-the-middle count over
+two halves of the coordinates; so the only Monte-Carlo level is the one over the directions v.
 """
 
 from __future__ import annotations
@@ -39,7 +46,7 @@ import numpy as np
 import torch
 from scipy.optimize import linprog
 
-from ..data import hypercube, parity_labels, validate_xy
+from ..data import validate_xy
 from .bracket import (
     ITERATION_LIMIT,
     OPTIMAL,
@@ -294,6 +301,115 @@ def _kink_lower_bound(
     return best
 
 
+PARITY_METHODS = ("auto", "enumerate", "fourier")
+MAX_ENUMERATE_DIM = 24  # 2^24 cube points
+MAX_FOURIER_DIM = 40  # 2^20 partial sums per half
+MAX_Q_POINTS = 2**16  # the uniform q is returned as an array up to this many points
+
+
+@dataclass
+class ParityNTKResult(NTKMarginResult):
+    """Population γ_ntk of k-sparse parity on the cube (:func:`ntk_margin_parity_cube`).
+
+    value = lower = upper = mean_k ||Z(v_k)|| (exact for the sampled problem on the sign-flip orbits
+    of the v_k, see the module docstring); gap = 0; iterations = 0.
+    mc_stderr: total Monte-Carlo standard error of value as an estimate of E_v ||Z(v)||, the
+    root-sum-square of its two levels: ``mc_stderr_directions`` = std_k ||Z(v_k)|| / sqrt(M) (ddof 1)
+    and ``mc_stderr_points`` (the cube's points; 0 for both methods here, which compute Z(v) exactly).
+    method: 'cube_enumerated' or 'fourier_exact'; points: 2^d, the cube points accounted for.
+    q: the optimal (uniform) weights 2^-d as an array when 2^d <= MAX_Q_POINTS (2^16), else None.
+    """
+
+    mc_stderr_directions: float
+    mc_stderr_points: float
+    method: str
+    points: int
+
+
+def _sign_patterns(n: int) -> np.ndarray:
+    """All 2^n sign vectors as a (2^n, n) float64 array; row r has entry j = -1 if bit j of r is set,
+    else +1 (the order of :func:`lowrot.data.hypercube`)."""
+    r = np.arange(2**n, dtype=np.int64)[:, None]
+    return 1.0 - 2.0 * ((r >> np.arange(n, dtype=np.int64)[None, :]) & 1)
+
+
+def _check_parity_args(V: np.ndarray, coords, method: str) -> tuple[int, tuple[int, ...]]:
+    """(d, coords) for parity_gated_means, with errors that name the argument and what is allowed."""
+    if V.ndim != 2 or V.shape[1] < 1:
+        raise ValueError(f"parity_gated_means: directions must be an (M, d) array with d >= 1, got shape {V.shape}")
+    d = V.shape[1]
+    coords = tuple(int(c) for c in coords)
+    if not coords or len(set(coords)) != len(coords) or min(coords) < 0 or max(coords) >= d:
+        raise ValueError(f"parity_gated_means: coords must be distinct integers in [0, d={d}), at least one, got {coords}")
+    limits = {"enumerate": MAX_ENUMERATE_DIM, "fourier": MAX_FOURIER_DIM}
+    if method not in limits:
+        raise ValueError(f"parity_gated_means: method must be 'enumerate' or 'fourier', got {method!r}")
+    if d > limits[method]:
+        raise ValueError(f"parity_gated_means: method={method!r} needs d <= {limits[method]}, got d={d}")
+    return d, coords
+
+
+def parity_gated_means(directions, coords=(0, 1), *, method: str = "fourier", chunk_size: int | None = None, device="cpu") -> np.ndarray:
+    """Z(v_k) = 2^-d Σ_x y(x) x 1[v_k·x >= 0] over the cube {±1/√d}^d, y = Π_{i∈coords} sign(x_i),
+    for each row v_k of ``directions`` (an (M, d) array); returns an (M, d) float64 array.
+
+    With s = √d x in {±1}^d, 2^d √d Z_j(v) = Σ_s y(s) s_j 1[v·s >= 0], an integer, and both methods
+    compute that integer exactly (float64 holds integers up to 2^53 exactly, in any summation order);
+    the only rounding is in the sign of v·s, which decides 1[v·s >= 0] differently from exact
+    arithmetic only when |v·s| is within a few ulps of 0 (probability ~0 for Gaussian v).
+
+    - ``'enumerate'``: the (chunk x 2^d) 0/1 mask 1[v·s >= 0] times the (2^d x d) matrix of y(s) s
+      (torch, on ``device``); O(M 2^d d) time.
+    - ``'fourier'``: Z_j(v) is the Fourier coefficient of the halfspace 1[v·s >= 0] at S Δ {j}, computed
+      without enumerating the cube (numpy, CPU): split the coordinates into halves P1 = {0..h-1}
+      (h = ceil(d/2)) and P2 = the rest, with partial sums a = v_P1·s_P1, b = v_P2·s_P2 (2^h and
+      2^(d-h) values) and weights w1 = χ_{S∩P1}(s_P1), w2 = χ_{S∩P2}(s_P2) (y = w1 w2). Then
+      for j in P1: Σ_s y s_j 1[a + b >= 0] = Σ_{s_P1} w1 s_j W1(s_P1), W1(s_P1) = Σ_{s_P2: b >= -a} w2,
+      and symmetrically for j in P2. W1 is a suffix sum of w2 over the sorted b, looked up by binary
+      search at -a (and W2 likewise), so the cost is O(M 2^(d/2) d) and the active set is exactly
+      {a + b >= 0} on the computed partial sums in both halves. ``chunk_size`` directions at a time.
+    """
+    V = np.asarray(directions, dtype=np.float64)
+    d, S = _check_parity_args(V, coords, method)
+    scale = 1.0 / (2.0**d * math.sqrt(d))
+    if method == "enumerate":
+        P = as_float64(_sign_patterns(d), device)
+        YS = P[:, list(S)].prod(-1, keepdim=True) * P
+        Vt = as_float64(V, device)
+        chunk = chunk_size or max(1, 2**22 // P.shape[0])
+        Z = torch.cat([(Vt[s : s + chunk] @ P.T >= 0).to(P.dtype) @ YS for s in range(0, V.shape[0], chunk)])
+        return Z.cpu().numpy() * scale
+    h = (d + 1) // 2
+    p1, p2 = _sign_patterns(h), _sign_patterns(d - h)
+    w1 = np.prod(p1[:, [j for j in S if j < h]], axis=1)  # empty product = 1
+    w2 = np.prod(p2[:, [j - h for j in S if j >= h]], axis=1)
+    Z = np.empty_like(V)
+    chunk = chunk_size or max(1, 2**21 // p1.shape[0])
+    for s0 in range(0, V.shape[0], chunk):
+        Vc = V[s0 : s0 + chunk]
+        A, B = Vc[:, :h] @ p1.T, Vc[:, h:] @ p2.T
+        W1, W2 = np.empty_like(A), np.empty_like(B)
+        for i in range(Vc.shape[0]):
+            W1[i], W2[i] = _pair_counts(A[i], B[i], w1, w2)
+        Z[s0 : s0 + chunk, :h] = (W1 * w1) @ p1
+        Z[s0 : s0 + chunk, h:] = (W2 * w2) @ p2
+    return Z * scale
+
+
+def _pair_counts(a: np.ndarray, b: np.ndarray, wa: np.ndarray, wb: np.ndarray):
+    """(Wa, Wb) with Wa_r = Σ_{t: b_t >= -a_r} wb_t and Wb_t = Σ_{r: a_r >= -b_t} wa_r (both count the
+    pairs with a_r + b_t >= 0; -x is exact in floating point, so the two agree on every pair)."""
+    oa, ob = np.argsort(a), np.argsort(b)
+    a_s, b_s = a[oa], b[ob]
+    suffix_b = np.append(np.cumsum(wb[ob][::-1])[::-1], 0.0)  # suffix_b[i] = Σ_{i' >= i} wb (sorted)
+    suffix_a = np.append(np.cumsum(wa[oa][::-1])[::-1], 0.0)
+    Wa, Wb = np.empty_like(a), np.empty_like(b)
+    # queries -a in increasing order (numpy's binary search is fastest on sorted keys)
+    Wa[oa[::-1]] = suffix_b[np.searchsorted(b_s, -a_s[::-1], side="left")]
+    Wb[ob[::-1]] = suffix_a[np.searchsorted(a_s, -b_s[::-1], side="left")]
+    return Wa, Wb
+
+
 def ntk_margin_parity_cube(
     d: int,
     coords=(0, 1),
@@ -303,37 +419,49 @@ def ntk_margin_parity_cube(
     directions=None,
     device="cpu",
     chunk_size: int | None = None,
-) -> NTKMarginResult:
+    method: str = "auto",
+    max_enumerated_points: int = 2**10,
+) -> ParityNTKResult:
     """Population γ_ntk of k-sparse parity (labels on ``coords``) on the full cube {±1/√d}^d.
 
-    The uniform q is optimal (symmetry, see the module docstring), so only the expectation over v is
-    estimated: value = mean_k ||Z(v_k)||, Z(v) = 2^-d Σ_x y(x) x 1[v·x >= 0], with ``mc_stderr``. The
-    bracket [value, value] is exact for the sampled problem whose directions are the sign-flip orbits
-    {D v_k} of the M samples (every D v_k has the same ||Z||, and on that symmetric sample the uniform q
-    is optimal). Directions come from :func:`gaussian_directions` (same seed -> same v as ntk_margin)
-    unless given. Chunks of ``chunk_size`` directions bound the memory (default: about 32 MB).
+    The uniform q is optimal (symmetry, see the module docstring), so γ_ntk = E_v ||Z(v)|| and only
+    the expectation over v is estimated: value = mean_k ||Z(v_k)|| with Z computed exactly by
+    :func:`parity_gated_means`; the bracket [value, value] is exact for the sampled problem whose
+    directions are the sign-flip orbits {D v_k}; ``mc_stderr`` is the Monte-Carlo error of value as
+    an estimate of the population γ_ntk (directions only: the cube's points are not sampled, so
+    ``mc_stderr_points`` = 0). Directions come from :func:`gaussian_directions` (same seed -> same v
+    as ntk_margin) unless given.
+
+    method: 'enumerate' (all 2^d points, d <= 24), 'fourier' (meet in the middle, d <= 40) or 'auto'
+    (enumerate when 2^d <= ``max_enumerated_points``, else fourier; both give the same Z up to the
+    rounding of v·x). ``chunk_size`` directions at a time bound the memory (default: about 32 MB).
     """
-    X = hypercube(d)
-    y = parity_labels(X, coords)
+    if method not in PARITY_METHODS:
+        raise ValueError(f"ntk_margin_parity_cube: method must be one of {PARITY_METHODS}, got {method!r}")
+    if not isinstance(d, (int, np.integer)) or d < 1:
+        raise ValueError(f"ntk_margin_parity_cube: d must be a positive integer, got {d!r}")
     V = gaussian_directions(d, num_directions, seed) if directions is None else np.asarray(directions, dtype=np.float64)
-    if V.ndim != 2 or V.shape[1] != d:
-        raise ValueError(f"ntk_margin_parity_cube: directions must be (M, d={d}), got shape {V.shape}")
-    Xt = as_float64(X, device)
-    YX = as_float64(y, device).unsqueeze(-1) * Xt / X.shape[0]
-    Vt = as_float64(V, device)
-    chunk = chunk_size or max(1, 2**22 // X.shape[0])
-    r = torch.cat(
-        [((Vt[s : s + chunk] @ Xt.T >= 0).to(Xt.dtype) @ YX).norm(dim=-1) for s in range(0, V.shape[0], chunk)]
-    )
+    if V.ndim != 2 or V.shape[0] < 2 or V.shape[1] != d:
+        raise ValueError(f"ntk_margin_parity_cube: directions must be (M >= 2, d={d}), got shape {V.shape}")
+    if method == "auto":
+        method = "enumerate" if d <= MAX_ENUMERATE_DIM and 2**d <= max_enumerated_points else "fourier"
+    Z = parity_gated_means(V, coords, method=method, chunk_size=chunk_size, device=device)
+    r = np.linalg.norm(Z, axis=1)
     value = float(r.mean())
-    return NTKMarginResult(
+    se_dir = float(r.std(ddof=1) / math.sqrt(r.size))
+    se_pts = 0.0
+    return ParityNTKResult(
         value=value,
         lower=value,
         upper=value,
         status=OPTIMAL,
-        mc_stderr=float(r.std() / math.sqrt(r.numel())),
+        mc_stderr=math.hypot(se_dir, se_pts),
         gap=0.0,
-        q=np.full(X.shape[0], 1.0 / X.shape[0]),
+        q=np.full(2**d, 2.0**-d) if 2**d <= MAX_Q_POINTS else None,
         iterations=0,
         num_directions=V.shape[0],
+        mc_stderr_directions=se_dir,
+        mc_stderr_points=se_pts,
+        method="cube_enumerated" if method == "enumerate" else "fourier_exact",
+        points=2**d,
     )
