@@ -1,19 +1,22 @@
-"""Aggregated tables of the regimes (SPEC §6): sample complexity, exponents, width statistics.
+"""Aggregated tables of the regimes: n* per seed and per curve, exponents, width statistics, runs.
 
-Every table is computed from the tidy trajectory table (and the kernel-machine table) by the rules
-stated in lowrot.analysis; nothing is averaged away: counts of networks, of censored points and of
-diverged runs travel with the numbers.
+Every interval here comes from seeds by the rules of lowrot.stats (per-seed values, Student-t over
+seeds, censored values kept as intervals); counts of seeds, censored values and diverged runs travel
+with the numbers, nothing is averaged away.
 """
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pandas as pd
 
-from .analysis import exponent_fit, loglog_slope, n_star_table
+from .stats import Interval, crossing, seed_interval, slope_interval, t_quantile, weighted_slope
 
 CURVE_KEYS = ["sweep", "learner", "dataset", "m", "d", "groups"]
 MILESTONES = ("interpolation", "risk_below", "final")
+WIDTH_VALUES = ("motion", "motion_per_sqrt_m", "rot_weighted_deg")
 
 
 def final_networks(traj: pd.DataFrame, kernel: pd.DataFrame | None = None) -> pd.DataFrame:
@@ -24,37 +27,87 @@ def final_networks(traj: pd.DataFrame, kernel: pd.DataFrame | None = None) -> pd
     return fin
 
 
-def sample_complexity(final: pd.DataFrame, epsilons, *, n_boot: int, seed: int = 0) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """(n* table, exponent table).
+def n_star_seeds(final: pd.DataFrame, epsilons, value: str = "test_error") -> pd.DataFrame:
+    """n*(eps) per (curve, seed): columns CURVE_KEYS, seed, epsilon, n_star, n_low, n_high, censored,
+    sample_sizes. Curves with fewer than 2 sample sizes are left out."""
+    rows = []
+    for key, g in final.groupby(CURVE_KEYS + ["seed"], sort=True):
+        curve = g.groupby("n")[value].mean()
+        if len(curve) < 2:
+            continue
+        for eps in epsilons:
+            v, lo, hi, cens = crossing(curve.index, curve.to_numpy(), eps)
+            rows.append({**dict(zip(CURVE_KEYS + ["seed"], key)), "epsilon": eps, "n_star": v, "n_low": lo, "n_high": hi, "censored": cens, "sample_sizes": len(curve)})
+    return pd.DataFrame(rows)
 
-    n*: per curve (sweep, learner, dataset, m, d, groups) with >= 2 sample sizes.
-    Exponents: log n* against log d for curves that share (sweep, learner, dataset, m, groups) across
-    >= 2 values of d, and against log k (groups) for neural-collapse curves across >= 2 values of k.
-    """
-    multi = final.groupby(CURVE_KEYS)["n"].transform("nunique") >= 2
-    fin = final[multi]
-    if fin.empty:
-        return pd.DataFrame(), pd.DataFrame()
-    nstar = n_star_table(fin, CURVE_KEYS, epsilons, n_boot=n_boot, seed=seed)
-    fits = []
+
+def _interval_columns(iv: Interval, prefix: str = "") -> dict:
+    return {f"{prefix}estimate": iv.estimate, f"{prefix}ci_low": iv.low, f"{prefix}ci_high": iv.high, "seeds": iv.replicates, "censored_seeds": iv.censored}
+
+
+def sample_complexity(seeds: pd.DataFrame) -> pd.DataFrame:
+    """Per curve and epsilon: the geometric mean of n* over seeds with its 95% t-interval (on log n*),
+    and the counts of left- and right-censored seeds."""
+    rows = []
+    if seeds.empty:
+        return pd.DataFrame()
+    for key, g in seeds.groupby(CURVE_KEYS + ["epsilon"], sort=True):
+        iv = seed_interval(np.log(g["n_star"]), np.log(g["n_low"]), np.log(g["n_high"]), method="seeds")
+        cens = g["censored"].value_counts()
+        kinds = sorted(set(g["censored"]) - {"none"})
+        rows.append(
+            {
+                **dict(zip(CURVE_KEYS + ["epsilon"], key)),
+                "n_star": math.exp(iv.estimate) if np.isfinite(iv.estimate) else math.nan,
+                "n_star_lo": math.exp(iv.low),
+                "n_star_hi": math.exp(iv.high),
+                "seeds": iv.replicates,
+                "censored_left": int(cens.get("left", 0)),
+                "censored_right": int(cens.get("right", 0)),
+                "censored": "none" if not kinds else ("mixed" if len(kinds) > 1 else kinds[0]),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def seed_points(df: pd.DataFrame, x: str, value: str, low: str | None = None, high: str | None = None) -> dict:
+    """{seed: (x, value, low, high)} arrays for per-seed slope fits (rows with a non-positive or
+    missing value and no bounds are dropped)."""
+    out = {}
+    for seed, g in df.sort_values(x).groupby("seed"):
+        lo = g[low] if low else g[value]
+        hi = g[high] if high else g[value]
+        ok = np.isfinite(lo) & (lo > 0) & (hi >= lo)
+        g, lo, hi = g[ok], lo[ok], hi[ok]
+        out[int(seed)] = (g[x].to_numpy(float), g[value].to_numpy(float), lo.to_numpy(float), hi.to_numpy(float))
+    return out
+
+
+def exponents(seeds: pd.DataFrame) -> pd.DataFrame:
+    """Slope of log n*(eps) against log d (fixed sweep, learner, dataset, m, groups) and against log k
+    (groups; fixed d), averaged over seeds with a 95% t-interval; censored n* enter as intervals."""
+    rows = []
+    if seeds.empty:
+        return pd.DataFrame()
     for x, fixed in (("d", ["sweep", "learner", "dataset", "m", "groups"]), ("groups", ["sweep", "learner", "dataset", "m", "d"])):
-        for key, g in fin.groupby(fixed):
+        for key, g in seeds.groupby(fixed + ["epsilon"], sort=True):
             if g[x].nunique() < 2 or (x == "groups" and (g[x] <= 0).any()):
                 continue
-            for eps in epsilons:
-                fits.append({**dict(zip(fixed, key)), **exponent_fit(g, x, eps, n_boot=n_boot, seed=seed)})
-    return nstar, pd.DataFrame(fits)
+            iv = slope_interval(seed_points(g, x, "n_star", "n_low", "n_high"))
+            rows.append({**dict(zip(fixed + ["epsilon"], key)), "x": x, "slope": iv.estimate, "ci_low": iv.low, "ci_high": iv.high, "seeds": iv.replicates, "censored_seeds": iv.censored, "points": g[x].nunique(), "x_min": g[x].min(), "x_max": g[x].max()})
+    return pd.DataFrame(rows)
 
 
-def width_summary(traj: pd.DataFrame, *, n_boot: int, seed: int = 0) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """(per-width statistics at the milestones, log-log fits of motion against m).
+def width_summary(traj: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(per-width statistics at the milestones, per-seed log-log fits against m).
 
-    Statistics per (sweep, learner, dataset, d, n, m, event) over seeds: mean and s.e.m. of the
-    motion, motion/sqrt(m), mass-weighted and plain rotation, fractions above 10 and 30 degrees,
-    normalized margin, test error, and the GF time of the milestone. Fits: slope of log mean motion
-    against log m per (sweep, ..., event) with a seed-bootstrap 95% interval, for groups with >= 3 widths.
+    Statistics per (sweep, learner, dataset, d, n, event, m) over seeds: mean, s.e.m. and the 95%
+    t-interval (``_lo``/``_hi``) of motion, motion/sqrt(m), rotations, margin, test error, GF time and
+    step count. Fits: slope of log value against log m per seed, t-interval over seeds, for groups
+    with >= 3 widths.
     """
-    cols = ["motion", "motion_per_sqrt_m", "rot_weighted_deg", "rot_mean_deg", "rot_frac_10", "rot_frac_30", "normalized_margin", "test_error", "gf_time"]
+    cols = ["motion", "motion_per_sqrt_m", "rot_weighted_deg", "rot_mean_deg", "rot_frac_10", "rot_frac_30", "normalized_margin", "test_error", "feature_mass", "gf_time", "step"]
+    cols = [c for c in cols if c in traj.columns]
     keys = ["sweep", "learner", "dataset", "d", "n", "event"]
     ms = traj[traj["event"].isin(MILESTONES)]
     ms = ms[ms.groupby(keys)["m"].transform("nunique") >= 3]
@@ -62,23 +115,15 @@ def width_summary(traj: pd.DataFrame, *, n_boot: int, seed: int = 0) -> tuple[pd
         return pd.DataFrame(), pd.DataFrame()
     g = ms.groupby(keys + ["m"])
     stats = g[cols].mean().add_suffix("_mean").join(g[cols].sem().add_suffix("_sem")).join(g.size().rename("networks")).reset_index()
+    tq = stats["networks"].map(lambda k: t_quantile(k) if k >= 2 else math.inf)
+    for c in cols:
+        stats[f"{c}_lo"] = stats[f"{c}_mean"] - tq * stats[f"{c}_sem"].fillna(math.inf)
+        stats[f"{c}_hi"] = stats[f"{c}_mean"] + tq * stats[f"{c}_sem"].fillna(math.inf)
     fits = []
     for key, grp in ms.groupby(keys):
-        rng = np.random.default_rng([seed, len(fits)])
-        for value in ("motion", "motion_per_sqrt_m", "rot_weighted_deg"):
-            cells = {m: c[value].to_numpy(float) for m, c in grp.groupby("m")}
-            widths = np.array(sorted(cells))
-            means = np.array([cells[m].mean() for m in widths])
-            if (means <= 0).any():
-                continue
-            slope = loglog_slope(widths, means)[0]
-            boots = []
-            for _ in range(n_boot):
-                bm = np.array([rng.choice(cells[m], cells[m].size).mean() for m in widths])
-                if (bm > 0).all():
-                    boots.append(loglog_slope(widths, bm)[0])
-            lo, hi = np.percentile(boots, [2.5, 97.5]) if len(boots) >= 0.9 * n_boot else (np.nan, np.nan)
-            fits.append({**dict(zip(keys, key)), "value": value, "slope": slope, "ci_low": lo, "ci_high": hi, "widths": len(widths), "m_min": int(widths.min()), "m_max": int(widths.max())})
+        for value in WIDTH_VALUES:
+            iv = slope_interval(seed_points(grp, "m", value))
+            fits.append({**dict(zip(keys, key)), "value": value, "slope": iv.estimate, "ci_low": iv.low, "ci_high": iv.high, "seeds": iv.replicates, "widths": grp["m"].nunique(), "m_min": int(grp["m"].min()), "m_max": int(grp["m"].max())})
     return stats, pd.DataFrame(fits)
 
 
@@ -91,51 +136,46 @@ def kernel_final_rows(training: pd.DataFrame) -> pd.DataFrame:
     )
 
 
+def run_counts(traj: pd.DataFrame) -> pd.DataFrame:
+    rows = []
+    for (sweep, learner), g in traj.groupby(["sweep", "learner"], sort=True):
+        rows.append({"sweep": sweep, "learner": learner, "networks": g.groupby(["dataset", "instance", "m", "n", "seed"]).ngroups, "diverged": int((g["event"] == "diverged").sum())})
+    return pd.DataFrame(rows)
+
+
 def regime_tables(traj: pd.DataFrame, training: pd.DataFrame, analysis: dict) -> dict[str, pd.DataFrame]:
     """All summary tables of the regimes, by name (each written as results/tables/<name>.csv)."""
     final = final_networks(traj, kernel_final_rows(training))
     final = final.assign(groups=final["groups"].fillna(0).astype(int))
-    nstar, exps = sample_complexity(final, analysis["epsilons"], n_boot=analysis["bootstrap"])
-    wstats, wfits = width_summary(traj, n_boot=analysis["bootstrap"])
-    runs = traj.groupby(["sweep", "learner"]).apply(
-        lambda g: pd.Series({"networks": g.groupby(["dataset", "instance", "m", "n", "seed"]).ngroups, "diverged": int((g["event"] == "diverged").sum())}),
-        include_groups=False,
-    ).reset_index()
-    return {"final_networks": final, "sample_complexity": nstar, "exponents": exps, "width_stats": wstats, "width_fits": wfits, "runs": runs}
+    seeds = n_star_seeds(final, analysis["epsilons"])
+    wstats, wfits = width_summary(traj)
+    return {"final_networks": final, "n_star_seeds": seeds, "sample_complexity": sample_complexity(seeds), "exponents": exponents(seeds), "width_stats": wstats, "width_fits": wfits, "runs": run_counts(traj)}
 
 
-def margin_exponents(pop: pd.DataFrame, *, n_boot: int, seed: int = 0) -> pd.DataFrame:
-    """Log-log slope of each population margin against d, over the instances with a finite value.
-
-    CI rule (parametric bootstrap): each point is redrawn uniformly inside its certified bracket
-    [lower, upper], plus a normal Monte-Carlo error with the reported mc_stderr (gamma_ntk), and the
-    slope refitted; the 2.5 and 97.5 percentiles of the refits give the interval. Uncertified upper
-    ends (gamma_gl without exact pricing) are used as they are and flagged in ``all_certified``.
-    """
+def margin_exponents(pop: pd.DataFrame) -> pd.DataFrame:
+    """Log-log slope of each population margin against d (weighted by the Monte-Carlo errors, widened
+    to the certified brackets; see lowrot.stats.weighted_slope). Points without a finite certified
+    bracket are left out and counted."""
     rows = []
-    for qi, (q, g) in enumerate(pop[pop["value"].notna()].groupby("quantity", sort=True)):
+    for q, g in pop[pop["value"].notna()].groupby("quantity", sort=True):
         g = g.sort_values("d")
-        if g["d"].nunique() < 2:
+        ok = np.isfinite(g["lower"]) & np.isfinite(g["upper"]) & (g["lower"] > 0)
+        gg = g[ok]
+        if gg["d"].nunique() < 2:
             continue
-        d = g["d"].to_numpy(float)
-        slope, intercept = loglog_slope(d, g["value"].to_numpy(float))
-        rng = np.random.default_rng([seed, qi])
-        lo, hi = g["lower"].to_numpy(float), g["upper"].to_numpy(float)
-        mc = g["mc_stderr"].fillna(0).to_numpy(float) if "mc_stderr" in g else np.zeros(len(g))
-        draws = rng.uniform(lo, np.maximum(hi, lo), size=(n_boot, len(g))) + mc * rng.standard_normal((n_boot, len(g)))
-        slopes = [loglog_slope(d, row)[0] for row in draws if (row > 0).all()]
-        ci = np.percentile(slopes, [2.5, 97.5]) if len(slopes) >= 0.9 * n_boot else (np.nan, np.nan)
-        cert = g["certified"].fillna(True).astype(bool).all() if "certified" in g else True
-        rows.append({"quantity": q, "slope": slope, "intercept": intercept, "ci_low": ci[0], "ci_high": ci[1], "d_min": int(d.min()), "d_max": int(d.max()), "points": len(g), "all_certified": bool(cert), "statuses": ",".join(sorted(g["status"].astype(str).unique()))})
+        se = gg["mc_stderr"].fillna(0).to_numpy(float) if "mc_stderr" in gg else np.zeros(len(gg))
+        iv = weighted_slope(gg["d"], gg["value"], se, gg["lower"], gg["upper"])
+        cert = gg["certified"].fillna(True).astype(bool).all() if "certified" in gg else True
+        rows.append({"quantity": q, "slope": iv.estimate, "ci_low": iv.low, "ci_high": iv.high, "d_min": int(gg["d"].min()), "d_max": int(gg["d"].max()), "points": len(gg), "left_out": int((~ok).sum()), "all_certified": bool(cert), "statuses": ",".join(sorted(g["status"].astype(str).unique()))})
     return pd.DataFrame(rows)
 
 
 def margin_report(pop: pd.DataFrame, fits: pd.DataFrame) -> tuple[str, str]:
     """(markdown, LaTeX) tables: population margins per d with brackets and status, then the exponents."""
-    cols = ["dataset", "d", "quantity", "value", "lower", "upper", "status", "certified", "mc_stderr", "method", "points"]
-    vals = pop[[c for c in cols if c in pop.columns]].sort_values(["dataset", "quantity", "d"])
+    cols = ["dataset", "d", "quantity", "value", "lower", "upper", "estimate", "status", "certified", "mc_stderr", "method", "points"]
+    vals = pop[[c for c in cols if c in pop.columns]].sort_values([c for c in ("dataset", "quantity", "d") if c in pop.columns])
     fcols = ["quantity", "slope", "ci_low", "ci_high", "d_min", "d_max", "points", "all_certified"]
     f = fits[[c for c in fcols if c in fits.columns]] if len(fits) else pd.DataFrame(columns=fcols)
-    md = "## Population margins\n\n" + vals.to_markdown(index=False, floatfmt=".6g") + "\n\n## Fitted exponents (log margin vs log d, 95% CI)\n\n" + f.to_markdown(index=False, floatfmt=".4g") + "\n"
+    md = "## Population margins\n\n" + vals.to_markdown(index=False, floatfmt=".6g") + "\n\n## Fitted exponents (log margin vs log d, 95% interval)\n\n" + f.to_markdown(index=False, floatfmt=".4g") + "\n"
     tex = vals.to_latex(index=False, float_format="%.6g") + "\n" + f.to_latex(index=False, float_format="%.4g")
     return md, tex
