@@ -17,7 +17,7 @@ for pf in /run/slurmd.pid /run/slurmctld.pid /run/slurmdbd.pid /run/mysqld/mysql
       kill -0 "$pid" 2>/dev/null && failed="$failed $pf($pid)"
     fi
   fi
-  # A stale /run/slurmctld.pid makes a later `apt-get purge slurmctld` fail (recipe pitfall 5).
+  # A stale /run/slurmctld.pid makes a later `apt-get purge slurmctld` fail (docs/layout.md#ci-slurm-cluster, pitfall 5).
   rm -f "$pf"
 done
 

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Start a real single-node SLURM cluster (munge + MariaDB + slurmdbd + slurmctld + slurmd) on
-# Debian 12 as root, without systemd. Recipe: /work/shared/recipes/local-slurm.md.
+# Debian 12 as root, without systemd. Notes and pitfalls: docs/layout.md#ci-slurm-cluster.
 #
 # Idempotent: a daemon that is already running (per its pid file) is left alone, packages are
 # installed only when missing, accounting entries are added only when absent. Quiet on success
@@ -9,7 +9,7 @@
 #   CI_USER=<name>   extra (non-root) user allowed to submit (added to accounting); default root.
 #
 # Accounting (slurmdbd) is always on: snakemake-executor-plugin-slurm queries job states with
-# sacct and, without accounting, waits forever (recipe pitfall 1). Stop with .ci/slurm-down.sh.
+# sacct and, without accounting, waits forever (docs/layout.md#ci-slurm-cluster, pitfall 1). Stop with .ci/slurm-down.sh.
 set -euo pipefail
 
 CI_USER=${CI_USER:-root}

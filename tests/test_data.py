@@ -20,7 +20,7 @@ def test_parity_label_is_product_of_signs(d, seed, k):
     for c in coords:
         expected *= np.sign(X[:, c])
     np.testing.assert_array_equal(y, expected)
-    # the two-coordinate case equals d * x0 * x1 (SPEC §3)
+    # the two-coordinate case equals d * x0 * x1 (docs/science.md#parity)
     if coords == [0, 1]:
         np.testing.assert_allclose(y, d * X[:, 0] * X[:, 1])
 

@@ -72,7 +72,7 @@ def test_fuzzed_npz_is_accepted_or_rejected_clearly(tmp_path_factory, X, y, resc
     except DataError as exc:
         assert str(path) in str(exc)
         return
-    # accepted: the invariants of SPEC §3 hold
+    # accepted: the data invariants of docs/science.md#data hold
     assert Xv.dtype == np.float64 and Xv.ndim == 2 and yv.shape == (Xv.shape[0],)
     assert np.isfinite(Xv).all() and set(np.unique(yv)) == {-1.0, 1.0}
     assert (np.linalg.norm(Xv, axis=1) <= 1 + 1e-12).all()

@@ -1,4 +1,4 @@
-"""The memorizing KKT-type network of SPEC §6 R6: one neuron per training point.
+"""The memorizing KKT-type network (docs/science.md#memorizing-network, claim R6 in docs/claims.md): one neuron per training point.
 
 Neuron i has v_i = x_i / ||x_i|| and a_i = y_i (both of unit size, so every neuron carries the same
 weight mass). Its normalized margin min_i y_i g(x_i) / ||W||_F^2 is of order 1/n: the value that a

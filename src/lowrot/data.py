@@ -1,4 +1,4 @@
-"""Datasets of SPEC §3: k-sparse parity, neural collapse (NC) and external .npz files.
+"""Datasets (docs/science.md#data): k-sparse parity, neural collapse (NC) and external .npz files.
 
 Conventions (stated once, here):
 - Inputs satisfy ||x||_2 <= 1 and labels are in {-1, +1}.
