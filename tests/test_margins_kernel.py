@@ -7,6 +7,7 @@ import pytest
 import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from sphere_data import sphere_data
 
 from lowrot.data import hypercube, parity_labels, sample_parity
 from lowrot.errors import DataError
@@ -20,15 +21,6 @@ from lowrot.margins import (
     ntk_kernel,
     project_simplex,
 )
-
-
-def _sphere_data(n, d, seed, radius=(0.5, 1.0)):
-    rng = np.random.default_rng(seed)
-    X = rng.standard_normal((n, d))
-    X *= rng.uniform(*radius, (n, 1)) / np.linalg.norm(X, axis=1, keepdims=True)
-    y = np.where(rng.random(n) < 0.5, 1.0, -1.0)
-    y[:2] = (1.0, -1.0)
-    return X, y
 
 
 def _clarabel_qp(X, y):
@@ -58,7 +50,7 @@ def test_kernel_closed_forms():
 
 
 def test_kernel_is_the_ntk_expectation_and_psd():
-    X, _ = _sphere_data(40, 5, seed=1)
+    X, _ = sphere_data(40, 5, seed=1)
     K = ntk_kernel(X)
     assert np.array_equal(K, K.T)  # exact: ntk_kernel(X) is symmetrized by construction
     assert np.linalg.eigvalsh(K).min() > -1e-12
@@ -70,7 +62,7 @@ def test_kernel_is_the_ntk_expectation_and_psd():
 
 
 def test_kernel_numpy_and_torch_agree():
-    X, _ = _sphere_data(20, 4, seed=3)
+    X, _ = sphere_data(20, 4, seed=3)
     K_np = ntk_kernel(X, X[:7])
     K_t = ntk_kernel(torch.tensor(X), torch.tensor(X[:7]))
     assert isinstance(K_np, np.ndarray) and torch.is_tensor(K_t) and K_t.dtype == torch.float64
@@ -119,7 +111,7 @@ def test_agrees_with_clarabel(kind, n, d, seed):
         X = sample_parity(n, d, np.random.default_rng(seed))
         y = parity_labels(X, (0, 1))
     else:
-        X, y = _sphere_data(n, d, seed)
+        X, y = sphere_data(n, d, seed)
     ref = _clarabel_qp(X, y)
     res = kernel_margin(X, y, tol=1e-6)
     assert res.status == OPTIMAL
@@ -146,7 +138,7 @@ def test_batched_matches_single_problems():
 
 
 def test_duplicates_do_not_change_the_margin():
-    X, y = _sphere_data(50, 4, seed=6)
+    X, y = sphere_data(50, 4, seed=6)
     base = kernel_margin(X, y)
     Xd, yd = np.vstack([X, X[:20]]), np.concatenate([y, y[:20]])
     dup = kernel_margin(Xd, yd)
@@ -185,7 +177,7 @@ def test_tol_zero_stops_at_the_rounding_floor():
 def test_result_does_not_depend_on_the_input_buffer():
     # the solver copies its inputs into torch's own aligned memory, so a numpy buffer at an odd
     # 8-byte offset gives the same bits (BLAS rounding may depend on operand alignment)
-    X, y = _sphere_data(90, 6, seed=4)
+    X, y = sphere_data(90, 6, seed=4)
     buf = np.empty(X.size + 1)
     Xo = buf[1:].reshape(X.shape)
     Xo[:] = X
@@ -195,7 +187,7 @@ def test_result_does_not_depend_on_the_input_buffer():
 
 
 def test_iteration_limit_reports_a_valid_bracket():
-    X, y = _sphere_data(150, 8, seed=1)
+    X, y = sphere_data(150, 8, seed=1)
     ref = _clarabel_qp(X, y)
     res = kernel_margin(X, y, max_iter=2, polish=False)
     assert res.status == ITERATION_LIMIT and res.iterations == 2
@@ -204,7 +196,7 @@ def test_iteration_limit_reports_a_valid_bracket():
 
 
 def test_torch_input_and_device():
-    X, y = _sphere_data(80, 5, seed=7)
+    X, y = sphere_data(80, 5, seed=7)
     a = kernel_margin(X, y)
     b = kernel_margin(torch.tensor(X), torch.tensor(y), device="cpu")
     assert b.value == pytest.approx(a.value, rel=1e-9)
@@ -212,14 +204,14 @@ def test_torch_input_and_device():
 
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="no CUDA device")
 def test_cuda_matches_cpu():
-    X, y = _sphere_data(200, 6, seed=8)
+    X, y = sphere_data(200, 6, seed=8)
     a = kernel_margin(X, y)
     b = kernel_margin(X, y, device="cuda")
     assert b.status == OPTIMAL and b.value == pytest.approx(a.value, rel=1e-6)
 
 
 def test_bad_input_is_rejected():
-    X, y = _sphere_data(10, 3, seed=9)
+    X, y = sphere_data(10, 3, seed=9)
     with pytest.raises(DataError, match="labels"):
         kernel_margin(X, np.where(y > 0, 1.0, 0.0))
     with pytest.raises(DataError, match=r"\|\|x\|\| > 1"):

@@ -1,14 +1,16 @@
 """Known answers for the batched GF trainer."""
 
+import logging
 import math
 
 import numpy as np
 import pandas as pd
 import pytest
 import torch
+from sphere_data import sphere_data
 
 from lowrot import data, model
-from lowrot.train import BatchedGF, GFSettings, fused_step_direction, train_gf
+from lowrot.train import BatchedGF, GFSettings, fused_step_direction, norot_direction, sgd_batch_indices, sgd_steps, train_gf
 
 
 def _parity(d, n, seed):
@@ -114,31 +116,67 @@ def test_divergence_is_recorded_not_raised():
     assert "final" not in set(rows.event)
 
 
-def test_resume_after_interruption_gives_identical_rows(tmp_path):
-    X, y = _parity(5, 40, 7)
-    s = GFSettings(step_size=0.5, max_time=500.0, checkpoints=8)
-    full, _ = train_gf([X], [y], [3], 16, s)
+class _Kill(Exception):
+    pass
 
-    class Kill(Exception):
-        pass
 
+def _interrupted_state(tmp_path, X, y, s, m=16, key="k"):
+    """A real resume file: the run is killed at its fourth progress report (after a save)."""
     calls = {"n": 0}
 
     def die_after_three(gf):
         calls["n"] += 1
         if calls["n"] == 4:
-            raise Kill
+            raise _Kill
 
     state = tmp_path / "state.pt"
-    gf = BatchedGF([X], [y], [3], 16, s)
-    with pytest.raises(Kill):
-        gf.run(test=(None, None, False), state_path=state, key="k", progress=die_after_three)
+    gf = BatchedGF([X], [y], [3], m, s)
+    with pytest.raises(_Kill):
+        gf.run(test=(None, None, False), state_path=state, key=key, progress=die_after_three)
     assert state.exists()
-    resumed, _ = train_gf([X], [y], [3], 16, s, state_path=state, key="k")
-    pd.testing.assert_frame_equal(resumed, full)
+    return state
+
+
+RESUME = GFSettings(step_size=0.5, max_time=500.0, checkpoints=8, save_interval=0.0)  # save at every checkpoint
+
+
+def test_resume_after_interruption_gives_identical_rows(tmp_path):
+    X, y = _parity(5, 40, 7)
+    full, _ = train_gf([X], [y], [3], 16, RESUME)
+    state = _interrupted_state(tmp_path, X, y, RESUME)
+    st = torch.load(state, weights_only=True)  # plain tensors, ints, strings, lists and dicts only
+    assert st["key"] == "k" and st["k"] > 0 and torch.is_tensor(st["t"])
+    gf = BatchedGF([X], [y], [3], 16, RESUME)
+    assert gf.try_resume(state, "k") and gf.k == st["k"] and isinstance(gf.t, np.ndarray)
+    resumed, _ = train_gf([X], [y], [3], 16, RESUME, state_path=state, key="k")
+    pd.testing.assert_frame_equal(resumed, full)  # same process, same CPU operations: exact
     # a state written for another key is ignored
-    other, _ = train_gf([X], [y], [3], 16, s, state_path=state, key="other")
+    other, _ = train_gf([X], [y], [3], 16, RESUME, state_path=state, key="other")
     pd.testing.assert_frame_equal(other, full)
+
+
+@pytest.mark.parametrize("damage", ["truncated", "garbage", "empty", "wrong_shape", "not_a_dict"])
+def test_corrupt_resume_file_restarts_from_scratch(tmp_path, caplog, damage):
+    X, y = _parity(5, 40, 7)
+    full, _ = train_gf([X], [y], [3], 16, RESUME)
+    state = _interrupted_state(tmp_path, X, y, RESUME)
+    raw = state.read_bytes()
+    if damage == "truncated":
+        state.write_bytes(raw[: len(raw) // 2])
+    elif damage == "garbage":
+        state.write_bytes(np.random.default_rng(0).bytes(len(raw)))
+    elif damage == "empty":
+        state.write_bytes(b"")
+    elif damage == "wrong_shape":  # same key, but written by a job of another width
+        _interrupted_state(tmp_path, X, y, RESUME, m=8)
+    else:
+        torch.save([1, 2, 3], state)
+    with caplog.at_level(logging.WARNING, logger="lowrot.train"):
+        rows, _ = train_gf([X], [y], [3], 16, RESUME, state_path=state, key="k")
+    assert any("starting from scratch" in r.getMessage() and str(state) in r.getMessage() for r in caplog.records)
+    assert not any("resumed" in r.getMessage() for r in caplog.records)
+    pd.testing.assert_frame_equal(rows, full)  # same process, same CPU operations: exact
+    assert BatchedGF([X], [y], [3], 16, RESUME).try_resume(state, "k")  # the finished job left a good file
 
 
 def test_sgd_with_tiny_steps_approaches_gf():
@@ -157,14 +195,107 @@ def test_sgd_with_tiny_steps_approaches_gf():
     assert gaps[1] < 0.02 and gaps[1] < gaps[0] / 2, gaps  # the gap shrinks with the step (first order)
 
 
-def test_sgd_one_pass_uses_each_sample_once():
-    X, y = _parity(4, 24, 2)
-    s = GFSettings(learner="sgd", step_size=0.1, batch_size=3, passes=1, checkpoints=4)
-    rows, _ = train_gf([X, X[:12]], [y, y[:12]], [0, 0], 8, s)
+def test_sgd_batches_use_every_sample_once_per_pass():
+    ns, bs, passes = np.array([10, 12, 3, 1]), 4, 3
+    steps = sgd_steps(ns, bs, passes)
+    assert steps.tolist() == [9, 9, 3, 3]  # passes * ceil(n / bs)
+    counts = [np.zeros(n, dtype=int) for n in ns]
+    for k in range(int(steps.max())):
+        idx, mask = sgd_batch_indices(ns, bs, k)
+        for b, n in enumerate(ns):
+            if k < steps[b]:
+                used = idx[b][mask[b]]
+                assert mask[b][0] and np.all(np.diff(used) == 1)  # a contiguous run in order
+                counts[b][used] += 1
+                if k % (steps[b] // passes) == 0:
+                    assert used[0] == 0  # each pass starts at sample 0
+    for c in counts:
+        assert np.all(c == passes)
+    # the last batch of a pass over n = 10 is the smaller [8, 9]
+    idx, mask = sgd_batch_indices([10], 4, 2)
+    assert idx[0][mask[0]].tolist() == [8, 9] and mask[0].tolist() == [True, True, False, False]
+
+
+def test_sgd_trainer_uses_each_sample_once_per_pass():
+    used = {}
+
+    class Recording(BatchedGF):
+        def _batch(self):
+            Xb, yb, wb, real = super()._batch()
+            # networks still stepping (at its last k a network is measured, not stepped)
+            for b in np.flatnonzero(self.active & (self.k < sgd_steps(self.ns, self.s.batch_size, self.s.passes))):
+                rows = wb[b] > 0
+                # the rows of X this step uses, found by their values (the samples are distinct)
+                hit = (Xb[b][rows].unsqueeze(1) == self.X[b, : self.ns[b]].unsqueeze(0)).all(-1)
+                assert (hit.sum(1) == 1).all()
+                used.setdefault(b, []).extend(hit.int().argmax(1).tolist())
+                assert torch.allclose(wb[b][rows], torch.full_like(wb[b][rows], 1.0 / int(rows.sum())))  # the batch mean
+            return Xb, yb, wb, real
+
+    s = GFSettings(learner="sgd", step_size=0.1, batch_size=5, passes=2, checkpoints=4)
+    Xs, ys = sphere_data(22, 4, 2)  # distinct points
+    gf = Recording([Xs, Xs[:12]], [ys, ys[:12]], [0, 0], 8, s)
+    rows = gf.run(test=(None, None, False))
+    for b, n in ((0, 22), (1, 12)):
+        assert sorted(used[b]) == sorted(list(range(n)) * 2)
+        assert used[b][:n] == list(range(n))  # in order, one pass after the other
     fin = rows[rows.event == "final"].set_index("n")
-    assert fin.loc[24, "step"] == 8 and fin.loc[12, "step"] == 4
-    assert fin.loc[24, "gf_time"] == pytest.approx(0.8)
+    assert fin.loc[22, "step"] == 2 * 5 and fin.loc[12, "step"] == 2 * 3  # ceil(n / 5) batches per pass
+    assert fin.loc[22, "gf_time"] == pytest.approx(0.1 * 10)
     assert not ({"interpolation", "risk_below"} & set(rows.event))
+
+
+def _norot_risk(a, r, U, X, y):
+    return _risk(a, r.unsqueeze(1) * U, X, y)
+
+
+def test_norot_gradient_matches_finite_differences():
+    d, m, n = 5, 10, 30
+    X, y = (torch.as_tensor(t) for t in _parity(d, n, 3))
+    a, V = model.init_network(4, m, d)
+    r = V.norm(dim=1)
+    U = V / r.unsqueeze(1)
+    w = torch.full((1, n), 1.0 / n, dtype=torch.float64)
+    P, _ = fused_step_direction(a[None], V[None], X[None], y[None], w, torch.zeros(1, 1, dtype=torch.float64), chunk_rows=8)
+    da, dr = (g[0] / math.sqrt(m) for g in norot_direction(a[None], r[None], U[None], P))  # -dR/da, -dR/dr
+    h = 1e-6
+    for j in range(m):
+        e = torch.zeros(m, dtype=torch.float64)
+        e[j] = h
+        fd_a = (_norot_risk(a + e, r, U, X, y) - _norot_risk(a - e, r, U, X, y)) / (2 * h)
+        fd_r = (_norot_risk(a, r + e, U, X, y) - _norot_risk(a, r - e, U, X, y)) / (2 * h)
+        assert abs(fd_a + da[j]) < 1e-9 and abs(fd_r + dr[j]) < 1e-9
+    assert da.abs().max() > 1e-3 and dr.abs().max() > 1e-3  # not a trivially zero gradient
+
+
+def test_norot_gd_step_scales_a2_minus_r2_by_one_minus_h2():
+    # one GD step (a, r) += h (r, a) q gives a'^2 - r'^2 = (a^2 - r^2)(1 - (h q)^2) exactly (algebra)
+    X, y = _parity(5, 32, 4)
+    s = GFSettings(learner="norot", step_size=0.3, max_time=0.3, checkpoints=2, first_checkpoint=0.1)
+    gf = BatchedGF([X], [y], [3], 16, s)
+    a0, r0 = gf.a.clone(), gf.r.clone()
+    P, _ = fused_step_direction(gf.a, gf.V, gf.X, gf.y, gf.w, gf.shift, 512)
+    hq = s.step_size / math.sqrt(16) * (gf.U * P).sum(2)
+    gf.run(test=(None, None, False))
+    assert gf.k == 1
+    expected = (a0**2 - r0**2) * (1 - hq**2)
+    torch.testing.assert_close(gf.a**2 - gf.r**2, expected, rtol=1e-12, atol=1e-14)
+
+
+def test_norot_conservation_drift_is_first_order_in_the_step():
+    # at a fixed GF time T the product of the per-step factors (1 - (eta q)^2) over T/eta steps
+    # drifts by eta * integral of q^2 dt: halving the step halves the drift (rate 1/2)
+    X, y = _parity(5, 32, 4)
+    drift = []
+    for eta in (0.02, 0.01):
+        s = GFSettings(learner="norot", step_size=eta, max_time=2.0 - 1e-9, checkpoints=2)
+        gf = BatchedGF([X], [y], [3], 16, s)
+        c0 = gf.a**2 - gf.r**2
+        gf.run(test=(None, None, False))
+        assert gf.t[0] == pytest.approx(2.0, abs=1e-9)
+        drift.append(float((gf.a**2 - gf.r**2 - c0).abs().max()))
+    assert drift[0] > 1e-7  # measurable
+    assert 0.45 < drift[1] / drift[0] < 0.55, drift
 
 
 def test_norot_keeps_directions_and_conserves_a2_minus_r2():

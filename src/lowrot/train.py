@@ -17,8 +17,10 @@ both layers' gradients, and each chunk stays in cache.
 
 Learners (``GFSettings.learner``):
 - ``gf``: both layers by full-batch GD, as above.
-- ``sgd``: SGD over the n samples of each network in order, ``batch_size`` samples per step,
-  ``passes`` passes (one pass = fresh samples, SPEC §2), constant step; GF time = eta * steps.
+- ``sgd``: SGD over the n samples of each network in order, ``batch_size`` samples per step (the
+  last minibatch of a pass is smaller when batch_size does not divide n: every sample is used exactly
+  once per pass, :func:`sgd_batch_indices`), ``passes`` passes (one pass = fresh samples, SPEC §2),
+  constant step, the loss of a step is the mean over its minibatch; GF time = eta * steps.
   Training-set milestones are not recorded (the per-step loss is a minibatch's).
 - ``norot``: no-rotation GF (SPEC §2): v_j = r_j u_j with u_j = v_j(0)/||v_j(0)|| frozen and (a_j, r_j)
   trained: -dR/da_j = r_j <u_j, P_j>/sqrt(m), -dR/dr_j = a_j <u_j, P_j>/sqrt(m), so a_j^2 - r_j^2 is
@@ -29,7 +31,9 @@ Rows are recorded (all measurements in float64, see :mod:`lowrot.metrics`) at GF
 first step past each log-spaced checkpoint time, at the milestones of SPEC §5 (first step with zero
 training error, first step with risk below ``risk_milestone``), and at the end (``final``). A network
 whose loss or weights become non-finite is frozen and recorded once with event ``diverged``.
-The whole state is saved atomically when ``state_path`` is given: at the first checkpoint and then at
+The whole state is saved atomically when ``state_path`` is given (tensors, ints, floats, strings,
+lists and dicts only, loaded with ``weights_only=True``; a truncated, corrupt or mismatching file is
+logged and the job starts from scratch): at the first checkpoint and then at
 checkpoints at least ``save_interval`` seconds (wall clock) apart, so saving never dominates a run.
 A rerun with the same key resumes from it and ends with identical rows (the computation is
 deterministic, so where it resumes does not change the result).
@@ -102,8 +106,8 @@ class GFSettings:
 
     def checkpoint_times(self, max_n: int = 0) -> np.ndarray:
         """Times 0 and ``checkpoints`` log-spaced times from ``first_checkpoint`` to the horizon:
-        ``max_time`` for GF, the GF time of the last SGD step (eta * passes * max_n / batch_size) for SGD."""
-        end = self.max_time if self.learner != "sgd" else self.step_size * math.ceil(self.passes * max_n / self.batch_size)
+        ``max_time`` for GF, the GF time of the last SGD step (eta * passes * ceil(max_n / batch_size)) for SGD."""
+        end = self.max_time if self.learner != "sgd" else self.step_size * float(sgd_steps(max_n, self.batch_size, self.passes))
         t = np.geomspace(min(self.first_checkpoint, end), end, self.checkpoints)
         return np.concatenate([[0.0], t])
 
@@ -174,6 +178,31 @@ def fused_step_direction(a, V, X, y, w, shift, chunk_rows):
     return P, z
 
 
+def sgd_steps(ns, batch_size: int, passes: int) -> np.ndarray:
+    """SGD steps of each network: ``passes`` passes of ceil(n / batch_size) minibatches."""
+    return passes * -(-np.asarray(ns) // batch_size)
+
+
+def sgd_batch_indices(ns, batch_size: int, step: int) -> tuple[np.ndarray, np.ndarray]:
+    """The samples SGD step ``step`` uses, for networks of sizes ``ns``: (idx, mask), both (B, batch_size).
+
+    Each pass goes over samples 0..n-1 in order in ceil(n / batch_size) minibatches, the last one
+    smaller when batch_size does not divide n, so every sample is used exactly once per pass. Entries
+    with mask False are padding (idx 0, weight 0 in the step)."""
+    ns = np.asarray(ns, dtype=np.int64)
+    start = (step % -(-ns // batch_size)) * batch_size
+    idx = start[:, None] + np.arange(batch_size)[None, :]
+    mask = idx < ns[:, None]
+    return np.where(mask, idx, 0), mask
+
+
+def norot_direction(a, r, U, P):
+    """(-dR/da, -dR/dr) * sqrt(m) of the no-rotation learner, with P from :func:`fused_step_direction`:
+    v_j = r_j u_j gives -dR/da_j = r_j <u_j, P_j> / sqrt(m) and -dR/dr_j = a_j <u_j, P_j> / sqrt(m)."""
+    q = (U * P).sum(-1)  # <u_j, P_j>
+    return r * q, a * q
+
+
 class BatchedGF:
     """State and loop of one batched GF job. Use :func:`train_gf` unless you need the pieces."""
 
@@ -220,26 +249,69 @@ class BatchedGF:
 
     # ---------------------------------------------------------------- persistence
     _STATE = ("a", "V", "a0", "V0", "t", "k", "active", "failed_step", "next_ckpt", "hit_zero", "hit_risk", "shift", "rows")
+    _NUMPY = ("t", "active", "failed_step", "next_ckpt", "hit_zero", "hit_risk")  # stored as tensors
 
     @property
     def _state_names(self):
         return self._STATE + (("r", "U") if self.s.learner == "norot" else ())
 
+    def _state(self) -> dict:
+        """The state as tensors, ints, floats, strings, lists and dicts only (loadable with weights_only=True)."""
+        out = {}
+        for n in self._state_names:
+            v = getattr(self, n)
+            if n in self._NUMPY:
+                v = torch.from_numpy(np.array(v))
+            elif n == "rows":
+                v = [{c: x.item() if isinstance(x, np.generic) else x for c, x in row.items()} for row in v]
+            elif n == "k":
+                v = int(v)
+            out[n] = v
+        return out
+
     def save(self, path, key: str) -> None:
         with atomic_path(path) as tmp:
-            torch.save({"key": key, **{n: getattr(self, n) for n in self._state_names}}, tmp)
+            torch.save({"key": key, **self._state()}, tmp)
+
+    def _check_state(self, st) -> None:
+        """Raise ValueError naming the first field of a loaded state that does not fit this job."""
+        missing = [n for n in self._state_names if n not in st]
+        if missing:
+            raise ValueError(f"missing fields {missing}")
+        for n in self._state_names:
+            cur, new = getattr(self, n), st[n]
+            if n == "k":
+                ok = isinstance(new, int) and new >= 0
+            elif n == "rows":
+                ok = isinstance(new, list) and all(isinstance(r, dict) for r in new)
+            else:
+                want = torch.from_numpy(np.array(cur)) if n in self._NUMPY else cur
+                ok = torch.is_tensor(new) and new.shape == want.shape and new.dtype == want.dtype
+            if not ok:
+                raise ValueError(f"field {n!r} does not match this job")
 
     def try_resume(self, path, key: str) -> bool:
-        """Load a saved state if it exists and was written for the same key; True on success."""
+        """Load a saved state if it exists, is readable and was written for the same key; True on success.
+
+        A truncated, corrupt or mismatching file is logged and ignored: the job starts from scratch."""
         try:
-            st = torch.load(path, weights_only=False)
+            st = torch.load(path, weights_only=True, map_location=self.X.device)
         except FileNotFoundError:
             return False
-        if st.get("key") != key:
-            log.warning("ignoring saved state %s: it belongs to another config or dataset", path)
+        except Exception as exc:  # noqa: BLE001 -- truncated or garbage bytes raise zip, unpickling, EOF or OS errors alike
+            log.warning("resume file %s is corrupt/unreadable (%s: %s); starting from scratch", path, type(exc).__name__, exc)
+            return False
+        if not isinstance(st, dict) or st.get("key") != key:
+            log.warning("resume file %s belongs to another config or dataset (key mismatch); starting from scratch", path)
+            return False
+        try:
+            self._check_state(st)
+        except ValueError as exc:
+            log.warning("resume file %s is corrupt/unreadable (%s); starting from scratch", path, exc)
             return False
         for n in self._state_names:
-            setattr(self, n, st[n])
+            v = st[n]
+            setattr(self, n, v.numpy().copy() if n in self._NUMPY else v)
         log.info("resumed from %s at step %d", path, self.k)
         return True
 
@@ -269,30 +341,30 @@ class BatchedGF:
 
     # ---------------------------------------------------------------- the loop
     def _batch(self):
-        """The rows this step uses: every training row (GF, no-rotation) or the next SGD minibatch."""
+        """The rows this step uses: every training row (GF, no-rotation) or the next SGD minibatch
+        (:func:`sgd_batch_indices`; padding of a last, smaller batch carries weight 0)."""
         if self.s.learner != "sgd":
             return self.X, self.y, self.w, self.real
-        bs = self.s.batch_size
-        ns = torch.as_tensor(self.ns, device=self.X.device).unsqueeze(1)
-        idx = (self.k * bs + torch.arange(bs, device=self.X.device).unsqueeze(0)) % ns
+        idx_np, mask_np = sgd_batch_indices(self.ns, self.s.batch_size, self.k)
+        idx = torch.as_tensor(idx_np, device=self.X.device)
+        mask = torch.as_tensor(mask_np, device=self.X.device)
         Xb = torch.gather(self.X, 1, idx.unsqueeze(2).expand(-1, -1, self.X.shape[2]))
         yb = torch.gather(self.y, 1, idx)
-        wb = torch.full_like(yb, 1.0 / bs)
-        return Xb, yb, wb, torch.ones_like(yb, dtype=torch.bool)
+        wb = mask.to(yb.dtype) / mask.sum(1, keepdim=True).to(yb.dtype)  # the mean over the batch's samples
+        return Xb, yb, wb, mask
 
     def _finished(self) -> np.ndarray:
         s = self.s
         if s.learner == "sgd":
-            return (self.k * s.batch_size >= s.passes * self.ns) | (self.k >= s.max_steps)
+            return (self.k >= sgd_steps(self.ns, s.batch_size, s.passes)) | (self.k >= s.max_steps)
         return (self.t >= s.max_time) | (self.k >= s.max_steps)
 
     def _apply(self, P, scale) -> None:
         """W <- W - eta grad R, with scale = eta_k exp(-shift) / sqrt(m) per network, shape (B, 1)."""
         if self.s.learner == "norot":
-            q = (self.U * P).sum(2)  # <u_j, P_j>
-            da, dr = self.r * q * scale, self.a * q * scale
-            self.a += da
-            self.r += dr
+            da, dr = norot_direction(self.a, self.r, self.U, P)
+            self.a += da * scale
+            self.r += dr * scale
             self.V = self.r.unsqueeze(2) * self.U
             return
         da = (self.V * P).sum(2) * scale
