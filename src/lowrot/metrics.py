@@ -1,4 +1,4 @@
-"""Measurements of SPEC §5 for a batch of networks, all in float64.
+"""Measurements along training (docs/science.md) for a batch of networks, all in float64.
 
 Rotation of neuron j: the angle between v_j(t) and v_j(0), computed as 2 atan2(|u - u0|, |u + u0|)
 for unit vectors u, u0 (accurate for small and for large angles). Summaries: plain mean, mean
@@ -70,7 +70,7 @@ def error_rate(margins: torch.Tensor, weights: torch.Tensor | None = None) -> to
 
 
 def snapshot(a, V, a0, V0, X, y, w, X_test, y_test, support_basis, *, test_exact: bool = False, centres=None) -> dict:
-    """All SPEC §5 measurements for a batch; inputs are cast to float64. Returns tensors of shape (B,).
+    """All the measurements for a batch; inputs are cast to float64. Returns tensors of shape (B,).
 
     X, y, w: padded training sets (B, N, d), (B, N), (B, N) with w = 1/n on real rows, 0 on padding.
     test_exact: the test set is the whole population (full hypercube), so the standard error is 0.

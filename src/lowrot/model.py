@@ -1,4 +1,4 @@
-"""The network of SPEC §2, its initialization, the logistic loss and the normalized margin.
+"""The network (docs/science.md, conventions), its initialization, the logistic loss and the normalized margin.
 
 Conventions (stated once, here):
 - f(x; W) = (1/sqrt(m)) * sum_j a_j relu(v_j . x), no biases, both layers trained; rows w_j = (a_j, v_j).
@@ -32,7 +32,7 @@ def init_seed(seed: int, m: int, d: int) -> int:
 
 
 def init_network(seed: int, m: int, d: int, *, symmetric: bool = False, dtype=torch.float64, device="cpu"):
-    """(a, V) with a: (m,), V: (m, d) as in SPEC §2, drawn on the CPU in float64 then cast (device-independent)."""
+    """(a, V) with a: (m,), V: (m, d) as in docs/science.md (initialization), drawn on the CPU in float64 then cast (device-independent)."""
     gen = torch.Generator().manual_seed(init_seed(seed, m, d))
     if symmetric:
         if m % 2:

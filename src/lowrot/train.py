@@ -3,7 +3,7 @@
 One call trains B networks that share (d, m) but differ in seed and sample size, as one tensor
 program: the training sets are padded to the largest n and the padding carries weight 0.
 
-Step rule (SPEC §2): W_{k+1} = W_k - eta_k grad R(W_k), GF time t_{k+1} = t_k + eta_k.
+Step rule (docs/science.md, gradient flow): W_{k+1} = W_k - eta_k grad R(W_k), GF time t_{k+1} = t_k + eta_k.
 - constant step: eta_k = eta.
 - loss-normalized (option ``loss_normalized``): eta_k = eta * min(1 / R(W_k), cap) once the training
   error of that network is 0, eta before. It follows the same path in a re-timed clock and reaches
@@ -19,17 +19,18 @@ Learners (``GFSettings.learner``):
 - ``gf``: both layers by full-batch GD, as above.
 - ``sgd``: SGD over the n samples of each network in order, ``batch_size`` samples per step (the
   last minibatch of a pass is smaller when batch_size does not divide n: every sample is used exactly
-  once per pass, :func:`sgd_batch_indices`), ``passes`` passes (one pass = fresh samples, SPEC §2),
+  once per pass, :func:`sgd_batch_indices`), ``passes`` passes (one pass = fresh samples, docs/science.md),
   constant step, the loss of a step is the mean over its minibatch; GF time = eta * steps.
   Training-set milestones are not recorded (the per-step loss is a minibatch's).
-- ``norot``: no-rotation GF (SPEC §2): v_j = r_j u_j with u_j = v_j(0)/||v_j(0)|| frozen and (a_j, r_j)
+- ``norot``: no-rotation GF (docs/science.md): v_j = r_j u_j with u_j = v_j(0)/||v_j(0)|| frozen and (a_j, r_j)
   trained: -dR/da_j = r_j <u_j, P_j>/sqrt(m), -dR/dr_j = a_j <u_j, P_j>/sqrt(m), so a_j^2 - r_j^2 is
   conserved by GF (by GD up to a factor 1 - (eta q_j)^2 per step). Neurons with r_j <= 0 are counted
   in the column ``norot_nonpositive`` (NaN for the other learners).
 
 Rows are recorded (all measurements in float64, see :mod:`lowrot.metrics`) at GF time 0, at the
-first step past each log-spaced checkpoint time, at the milestones of SPEC §5 (first step with zero
-training error, first step with risk below ``risk_milestone``), and at the end (``final``). A network
+first step past each log-spaced checkpoint time, at the milestones (docs/science.md, events and
+milestones: first step with zero training error, first step with risk below ``risk_milestone``),
+and at the end (``final``). A network
 whose loss or weights become non-finite is frozen and recorded once with event ``diverged``.
 The whole state is saved atomically when ``state_path`` is given (tensors, ints, floats, strings,
 lists and dicts only, loaded with ``weights_only=True``; a truncated, corrupt or mismatching file is

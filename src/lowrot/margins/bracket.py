@@ -1,6 +1,6 @@
 """Certified brackets: the result types of the margin solvers and the simplex helpers they share.
 
-Every margin of SPEC §2 is a min-max over the probability simplex Δ_n = {q >= 0, Σ q_i = 1} of
+Every margin of docs/science.md is a min-max over the probability simplex Δ_n = {q >= 0, Σ q_i = 1} of
 weights on the training points. A solver never reports a single number as exact: it reports a
 bracket [lower, upper] that contains the value of the problem it solved, a ``status`` and the
 work it did. Status words (one vocabulary for all solvers):

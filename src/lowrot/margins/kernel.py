@@ -1,4 +1,4 @@
-"""Kernel NTK margin γ_ntk,2 (SPEC §2, L2 transport) and the hard-margin NTK kernel machine.
+"""Kernel NTK margin γ_ntk,2 (docs/science.md, L2 transport) and the hard-margin NTK kernel machine.
 
 Conventions (stated once, here; all arithmetic in float64):
 
