@@ -1,4 +1,4 @@
-"""NTK margin γ_ntk (SPEC §2: the paper's sup-norm transport on the inner layer), by Monte Carlo.
+"""NTK margin γ_ntk (the paper's sup-norm transport on the inner layer; docs/science.md, "NTK margin"), by Monte Carlo.
 
 Conventions (stated once, here; all arithmetic in float64):
 
