@@ -9,6 +9,7 @@ from lowrot.jobs import job
 from lowrot.plots import FIGURES, save
 
 sm = job(globals())
-tables = {name: pd.read_csv(sm.input[name]) for name in FIGURE_TABLES[sm.wildcards.figure]}
-fig = FIGURES[sm.wildcards.figure](tables, sm.params.config)
+name = sm.wildcards.figure
+tables = {t: pd.read_csv(sm.input[t]) for t in FIGURE_TABLES[name]}
+fig = FIGURES[name](tables, sm.params.config)
 save(fig, [Path(p) for p in sm.output.figures], dpi=sm.params.config["figures"]["dpi"])

@@ -11,7 +11,11 @@ FIGURE_TABLES = {
     "error_collapse": ["final_networks"],
     "n_star_vs_d": ["sample_complexity", "exponents"],
     "motion_vs_width": ["width_stats", "width_fits"],
+    "rotation_vs_width": ["width_stats", "width_fits"],
     "nc_sample_complexity": ["final_networks", "sample_complexity", "exponents"],
     "margins_vs_d": ["margins_population", "margin_exponents"],
     "frozen_margin_vs_width": ["margins_frozen", "margins_population"],
+    "n_star_vs_inverse_margin_sq": ["sample_complexity", "margins_population", "margins_frozen", "final_networks"],
+    "gf_margin_vs_d": ["trajectories", "margins_population"],
+    "norot_margin_convergence": ["trajectories"],
 }

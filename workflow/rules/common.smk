@@ -14,7 +14,8 @@ except ConfigError as exc:
 RESULTS = config["results_dir"]
 FIGURES = config["figures_dir"]
 TRAJECTORIES = f"{RESULTS}/tables/trajectories.csv"
-REGIME_TABLES = ["final_networks", "sample_complexity", "exponents", "width_stats", "width_fits", "runs"]
+REGIME_TABLES = ["final_networks", "n_star_seeds", "sample_complexity", "exponents", "width_stats", "width_fits", "runs"]
+PARITY_DIMS = config["margins"]["parity_dims"]
 INSTANCES = {name: dataset_instances(spec) for name, spec in config["datasets"].items()}
 TRAIN_GPUS = 1 if config["device"] == "cuda" else 0  # GPU profiles limit concurrent gpu=1 jobs
 TRAIN_JOB = "{sweep}/{dataset}/{instance}/m{m}/part{part}"
@@ -68,9 +69,10 @@ def figure_inputs(wildcards):
     return {name: table_path(name) for name in FIGURE_TABLES[wildcards.figure]}
 
 
-def figure_config(wildcards):
-    """The config subtrees a figure may use (labels, epsilons, the sweep it shows)."""
-    return {"figures": config["figures"], "analysis": config["analysis"]}
+def figure_config(wildcards=None):
+    """The config subtrees a figure may use: titles (datasets, sweeps, seeds, milestones of train),
+    epsilons (analysis) and the sweep it shows (figures)."""
+    return {k: config[k] for k in ("figures", "analysis", "seeds", "datasets", "sweeps", "train")}
 
 
 def width_sweep():
@@ -102,14 +104,27 @@ def uses_kind(kind):
     return any(config["datasets"][sw["dataset"]]["kind"] == kind for sw in config["sweeps"].values())
 
 
+def sweep_dims(name):
+    """The dimensions a sweep trains on (its dims, else all dims of its dataset)."""
+    sw = config["sweeps"][name]
+    return sw.get("dims") or config["datasets"][sw["dataset"]].get("dims", [])
+
+
 def active_figures():
-    """Names of the figures this config can draw."""
+    """Names of the figures this config can draw (a figure whose data the config does not produce is left out)."""
     names = ["test_error_vs_n", "margin_vs_time", "motion_vs_time", "feature_selection", "neurons_scatter", "error_collapse", "n_star_vs_d"]
+    training = config["figures"]["training_sweep"]
+    if config["sweeps"][training]["learner"] == "gf" and len(sweep_dims(training)) >= 2:
+        names.append("gf_margin_vs_d")
     if width_sweep() is not None:
-        names += ["motion_vs_width", "rotation_histograms"]
+        names += ["motion_vs_width", "rotation_vs_width", "rotation_histograms"]
     if uses_kind("nc"):
         names.append("nc_sample_complexity")
     names += ["margins_vs_d", "frozen_margin_vs_width"]
+    if any(sw["dataset"] in config["margins"]["datasets"] and len(sw["sample_sizes"]) >= 2 for sw in config["sweeps"].values()):
+        names.append("n_star_vs_inverse_margin_sq")
+    if any(sw["learner"] == "norot" for sw in config["sweeps"].values()):
+        names.append("norot_margin_convergence")
     return names
 
 
@@ -122,12 +137,22 @@ def all_figures():
 
 
 def all_tables():
-    names = ["trajectories", "margins_population", "margins_training", "margins_frozen", "margin_exponents"] + REGIME_TABLES
+    names = ["trajectories", "margins_population", "margins_training", "margins_frozen", "margins_parity", "margin_exponents"] + REGIME_TABLES
     return [table_path(n) for n in names]
 
 
+PARITY_MARGIN_KEYS = ["parity_ntk_directions", "general_max_dim", "global_tol", "global_max_rounds", "global_max_points", "seed"]
+
+
+def parity_margin_settings():
+    """The margin keys the parity population job reads (and nothing else, so other keys do not rerun it)."""
+    return {k: config["margins"][k] for k in PARITY_MARGIN_KEYS}
+
+
 def margin_tables(wildcards):
-    """Per-instance margin tables of one kind for every dataset of margins.datasets."""
+    """Per-instance margin tables of one kind for every dataset of margins.datasets (parity: per d)."""
+    if wildcards.kind == "parity":
+        return expand(f"{RESULTS}/margins/parity/d{{d}}.csv", d=PARITY_DIMS)
     return [
         f"{RESULTS}/margins/{wildcards.kind}/{name}/{inst}.csv"
         for name in config["margins"]["datasets"]
@@ -135,7 +160,7 @@ def margin_tables(wildcards):
     ]
 
 
-CLAIM_TABLES = ["trajectories", "margins_population", "margins_training", "margins_frozen", "margin_exponents"] + REGIME_TABLES
+CLAIM_TABLES = ["trajectories", "margins_population", "margins_training", "margins_frozen", "margins_parity"] + REGIME_TABLES
 
 
 def claims_inputs(wildcards):

@@ -36,6 +36,8 @@ rule neurons_scatter:
         ),
     params:
         figures=config["figures"],
+        config=figure_config,
+        sweep=config["figures"]["training_sweep"],
     log:
         f"{RESULTS}/logs/figures/neurons_scatter.log",
     benchmark:
@@ -51,7 +53,7 @@ rule neurons_scatter:
 
 
 rule rotation_histograms:
-    """Mass-weighted histograms of per-neuron rotation at the end of training, one panel per width."""
+    """Histograms of per-neuron rotation (0-180 degrees, by mass and by count) at the end of training, one panel per width."""
     input:
         weights=rotation_weights(),
     output:
@@ -62,6 +64,8 @@ rule rotation_histograms:
         ),
     params:
         figures=config["figures"],
+        config=figure_config,
+        sweep=width_sweep(),
     log:
         f"{RESULTS}/logs/figures/rotation_histograms.log",
     benchmark:
