@@ -628,7 +628,8 @@ def margins_vs_d(pop: pd.DataFrame, fits: pd.DataFrame, cfg: dict | None = None)
     if len(dd):
         dfine = np.geomspace(dd.min(), dd.max(), 50)
         ax.plot(dfine, np.sqrt(dfine) / (2 * np.sqrt(2)), "k--", lw=0.9, label=r"$\sqrt{d}/(2\sqrt{2})$ (ratio of the asymptotes; slope 1/2)")
-    ax.set_ylabel(r"$\gamma_{gl}/\gamma_{ntk}$")
+    ax.set_yscale("log")
+    ax.set_ylabel(r"$\gamma_{gl}/\gamma_{ntk}$ (log scale)")
     for a in axes:
         a.set_xscale("log", base=2)
         _log2_ticks(a, pop["d"])
@@ -636,7 +637,7 @@ def margins_vs_d(pop: pd.DataFrame, fits: pd.DataFrame, cfg: dict | None = None)
         _legend(a, fontsize=6.5)
     axes[0].set_title("NTK margin, rate 1/d", fontsize=8)
     axes[1].set_title("global margin, rate 1/√d", fontsize=8)
-    axes[2].set_title("ratio grows like √d", fontsize=8)
+    axes[2].set_title("ratio grows like √d (log–log: slope 1/2)", fontsize=8)
     header(fig, "Population margins as rates in d (levels of γ_ntk and γ_gl are not compared: no common unit)", _datasets(pop, cfg),
            "γ_ntk: inner-layer sup-norm transport, v ~ N(0, I_d); γ_gl: probability measures on the unit sphere of R^{d+1} (joint norm on (a, v)); docs/science.md",
            "bars: solver bracket [lower, upper] widened by 2 Monte-Carlo standard errors (ratio: interval arithmetic); legend 'level slope': fitted log-log slope of the level against d")
