@@ -2,6 +2,7 @@
 
 import logging
 import math
+from dataclasses import fields
 
 import numpy as np
 import pandas as pd
@@ -10,6 +11,7 @@ import torch
 from sphere_data import sphere_data
 
 from lowrot import data, model
+from lowrot.config import load_schema
 from lowrot.train import BatchedGF, GFSettings, fused_step_direction, norot_direction, sgd_batch_indices, sgd_steps, train_gf
 
 
@@ -57,7 +59,7 @@ def test_shift_does_not_change_the_direction():
 SMALL = GFSettings(step_size=0.5, max_time=300.0, max_steps=2000, checkpoints=6, loss_normalized=True, chunk_rows=16)
 
 
-@pytest.mark.parametrize("settings", [SMALL, GFSettings(step_size=1.0, max_time=50.0, checkpoints=5, chunk_rows=64)])
+@pytest.mark.parametrize("settings", [SMALL, GFSettings(loss_normalized=False, step_size=1.0, max_time=50.0, checkpoints=5, chunk_rows=64)])
 def test_batched_equals_one_at_a_time(settings):
     d, m = 6, 16
     nets = [(0, 20), (1, 48), (2, 33), (0, 48)]
@@ -77,9 +79,18 @@ def test_batched_equals_one_at_a_time(settings):
     assert set(b["event"]) >= {"checkpoint", "final"}
 
 
+def test_settings_defaults_come_from_the_config_schema():
+    schema = load_schema()["properties"]["train"]["properties"]
+    defaults = GFSettings()
+    shared = [f.name for f in fields(GFSettings) if f.name in schema]
+    assert len(shared) >= 12
+    for name in shared:
+        assert getattr(defaults, name) == schema[name]["default"], name
+
+
 def test_gf_time_and_milestones():
     X, y = _parity(5, 64, 3)
-    rows, _ = train_gf([X], [y], [0], 32, GFSettings(step_size=0.25, max_time=200.0, max_steps=100_000, checkpoints=5, risk_milestone=0.1))
+    rows, _ = train_gf([X], [y], [0], 32, GFSettings(loss_normalized=False, step_size=0.25, max_time=200.0, max_steps=100_000, checkpoints=5, risk_milestone=0.1))
     fin = rows[rows.event == "final"].iloc[0]
     assert fin.gf_time == pytest.approx(0.25 * fin.step)  # constant step: t = k * eta
     interp = rows[rows.event == "interpolation"]
@@ -96,20 +107,32 @@ def test_gf_time_and_milestones():
     assert len(times) == 6
 
 
-def test_loss_normalized_reaches_late_times_with_finite_risk():
+def test_loss_normalized_reaches_gf_time_1e30_with_finite_risk():
+    # the loss-normalized step eta / R grows geometrically once the data are fit: GF time 1e30 in a
+    # few hundred steps when the step cap does not bind (cap >= the horizon)
     X, y = _parity(4, 16, 0)
-    s = GFSettings(step_size=1.0, max_time=1e30, max_steps=3000, checkpoints=10, loss_normalized=True, normalized_step_cap=1e12)
+    s = GFSettings(step_size=1.0, max_time=1e30, max_steps=3000, checkpoints=31, loss_normalized=True, normalized_step_cap=1e30)
     rows, _ = train_gf([X], [y], [0], 16, s)
     fin = rows[rows.event == "final"].iloc[0]
-    assert fin.gf_time > 1e10 and fin.train_error == 0.0
-    assert np.isfinite(rows[["risk", "normalized_margin"]].to_numpy()).all()
-    ck = rows[rows.event.isin(["checkpoint", "final"])]
-    assert ck.normalized_margin.is_monotonic_increasing or ck.normalized_margin.iloc[-1] > ck.normalized_margin.iloc[0]
+    assert fin.gf_time >= 1e30 and fin.step < 3000 and fin.train_error == 0.0
+    assert np.isfinite(rows[["risk", "normalized_margin", "gf_time"]].to_numpy()).all() and fin.risk > 0
+    # checkpoint times one decade apart up to the horizon; each checkpoint row is the first step past at
+    # least one new time (a late step may jump several decades), and carries its step count
+    ck = rows[rows.event == "checkpoint"]
+    times = s.checkpoint_times()
+    assert times[-1] == 1e30 and np.allclose(np.diff(np.log10(times[1:])), 1.0)
+    passed = np.searchsorted(times, ck.gf_time.to_numpy(), side="right")
+    assert passed[0] == 1 and np.all(np.diff(passed) > 0) and np.all(np.diff(ck.step.to_numpy()) > 0)
+    assert len(ck) >= 10
+    # a step cap below the horizon binds: t grows by at most eta * cap per step
+    capped = GFSettings(step_size=1.0, max_time=1e30, max_steps=300, checkpoints=5, loss_normalized=True, normalized_step_cap=1e6)
+    crow = train_gf([X], [y], [0], 16, capped)[0].query("event == 'final'").iloc[0]
+    assert crow.step == 300 and crow.gf_time <= 300 * 1e6
 
 
 def test_divergence_is_recorded_not_raised():
     X, y = _parity(4, 16, 0)
-    s = GFSettings(step_size=1e200, max_time=1e300, max_steps=50, checkpoints=3, first_checkpoint=1e199, dtype="float64")
+    s = GFSettings(loss_normalized=False, step_size=1e200, max_time=1e300, max_steps=50, checkpoints=3, first_checkpoint=1e199, dtype="float64")
     rows, _ = train_gf([X, X], [y, y], [0, 1], 8, s)
     div = rows[rows.event == "diverged"]
     assert len(div) == 2 and (div.status == "diverged").all() and (div.step > 0).all()
@@ -137,7 +160,7 @@ def _interrupted_state(tmp_path, X, y, s, m=16, key="k"):
     return state
 
 
-RESUME = GFSettings(step_size=0.5, max_time=500.0, checkpoints=8, save_interval=0.0)  # save at every checkpoint
+RESUME = GFSettings(loss_normalized=False, step_size=0.5, max_time=500.0, checkpoints=8, save_interval=0.0)  # save at every checkpoint
 
 
 def test_resume_after_interruption_gives_identical_rows(tmp_path):
@@ -186,7 +209,7 @@ def test_sgd_with_tiny_steps_approaches_gf():
     for eta in (4e-3, 1e-3):
         passes = round(2.0 / (eta * 16 / 4))  # GF time 2 = eta * steps, steps = passes * n / batch
         sgd = GFSettings(learner="sgd", step_size=eta, batch_size=4, passes=passes, checkpoints=3, max_steps=10**7)
-        gf = GFSettings(step_size=eta, max_time=eta * passes * 4 - 1e-12, checkpoints=3, max_steps=10**7)
+        gf = GFSettings(loss_normalized=False, step_size=eta, max_time=eta * passes * 4 - 1e-12, checkpoints=3, max_steps=10**7)
         _, ws = train_gf([X], [y], [1], 8, sgd, X_test=Xt, y_test=data.parity_labels(Xt, [0, 1]))
         _, wg = train_gf([X], [y], [1], 8, gf)
         num = np.sqrt(((ws["a"] - wg["a"]) ** 2).sum() + ((ws["V"] - wg["V"]) ** 2).sum())
@@ -271,7 +294,7 @@ def test_norot_gradient_matches_finite_differences():
 def test_norot_gd_step_scales_a2_minus_r2_by_one_minus_h2():
     # one GD step (a, r) += h (r, a) q gives a'^2 - r'^2 = (a^2 - r^2)(1 - (h q)^2) exactly (algebra)
     X, y = _parity(5, 32, 4)
-    s = GFSettings(learner="norot", step_size=0.3, max_time=0.3, checkpoints=2, first_checkpoint=0.1)
+    s = GFSettings(loss_normalized=False, learner="norot", step_size=0.3, max_time=0.3, checkpoints=2, first_checkpoint=0.1)
     gf = BatchedGF([X], [y], [3], 16, s)
     a0, r0 = gf.a.clone(), gf.r.clone()
     P, _ = fused_step_direction(gf.a, gf.V, gf.X, gf.y, gf.w, gf.shift, 512)
@@ -288,7 +311,7 @@ def test_norot_conservation_drift_is_first_order_in_the_step():
     X, y = _parity(5, 32, 4)
     drift = []
     for eta in (0.02, 0.01):
-        s = GFSettings(learner="norot", step_size=eta, max_time=2.0 - 1e-9, checkpoints=2)
+        s = GFSettings(loss_normalized=False, learner="norot", step_size=eta, max_time=2.0 - 1e-9, checkpoints=2)
         gf = BatchedGF([X], [y], [3], 16, s)
         c0 = gf.a**2 - gf.r**2
         gf.run(test=(None, None, False))
@@ -300,7 +323,7 @@ def test_norot_conservation_drift_is_first_order_in_the_step():
 
 def test_norot_keeps_directions_and_conserves_a2_minus_r2():
     X, y = _parity(5, 32, 4)
-    s = GFSettings(learner="norot", step_size=1e-3, max_time=0.5, checkpoints=4)
+    s = GFSettings(loss_normalized=False, learner="norot", step_size=1e-3, max_time=0.5, checkpoints=4)
     gf = BatchedGF([X], [y], [3], 16, s)
     U0 = gf.U.clone()
     c0 = gf.a**2 - gf.r**2
@@ -328,7 +351,7 @@ def test_symmetric_init_starts_at_zero_output_exactly():
     # twin neurons (a, v), (-a, v): f(.; W_0) == 0 by construction, so every point is an error at t = 0
     # (a zero output counts as an error) and the risk is log 2, whatever the BLAS rounds
     X, y = _parity(4, 16, 0)
-    s = GFSettings(step_size=0.5, max_time=20.0, checkpoints=3, symmetric_init=True)
+    s = GFSettings(loss_normalized=False, step_size=0.5, max_time=20.0, checkpoints=3, symmetric_init=True)
     rows, _ = train_gf([X], [y], [0], 16, s, X_test=data.hypercube(4), y_test=data.parity_labels(data.hypercube(4), [0, 1]))
     first = rows[rows.step == 0]
     assert len(first) == 1 and first.iloc[0].event == "checkpoint"

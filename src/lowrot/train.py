@@ -52,6 +52,7 @@ import numpy as np
 import pandas as pd
 import torch
 
+from .config import load_schema
 from .io import atomic_path
 from .metrics import snapshot
 from .model import init_network, log_risk, twin_networks
@@ -80,25 +81,36 @@ MEASURE_COLUMNS = [
 ]
 
 
+def schema_train_defaults() -> dict:
+    """The defaults of the config schema's ``train`` keys (the one source of GFSettings' defaults)."""
+    return {k: v["default"] for k, v in load_schema()["properties"]["train"]["properties"].items() if "default" in v}
+
+
+_DEFAULTS = schema_train_defaults()
+
+
 @dataclass(frozen=True)
 class GFSettings:
-    """Settings of one training job (the config's ``train`` subtree plus device and dtype)."""
+    """Settings of one training job (the config's ``train`` subtree plus device and dtype).
 
-    step_size: float = 1.0
-    max_time: float = 1000.0
-    max_steps: int = 100_000
-    checkpoints: int = 20
-    first_checkpoint: float = 1.0
-    loss_normalized: bool = False
-    normalized_step_cap: float = 1e6
-    risk_milestone: float = 0.01
-    symmetric_init: bool = False
-    dtype: str = "float64"
+    Every field that is a ``train`` key of the config schema takes its default from the schema; the
+    others (``device``, ``learner``, ``save_interval``) are execution or sweep settings."""
+
+    step_size: float = _DEFAULTS["step_size"]
+    max_time: float = _DEFAULTS["max_time"]
+    max_steps: int = _DEFAULTS["max_steps"]
+    checkpoints: int = _DEFAULTS["checkpoints"]
+    first_checkpoint: float = _DEFAULTS["first_checkpoint"]
+    loss_normalized: bool = _DEFAULTS["loss_normalized"]
+    normalized_step_cap: float = _DEFAULTS["normalized_step_cap"]
+    risk_milestone: float = _DEFAULTS["risk_milestone"]
+    symmetric_init: bool = _DEFAULTS["symmetric_init"]
+    dtype: str = _DEFAULTS["dtype"]
     device: str = "cpu"
-    chunk_rows: int = 512
+    chunk_rows: int = _DEFAULTS["chunk_rows"]
     learner: str = "gf"
-    batch_size: int = 1
-    passes: int = 1
+    batch_size: int = _DEFAULTS["batch_size"]
+    passes: int = _DEFAULTS["passes"]
     save_interval: float = 30.0
 
     def __post_init__(self):
