@@ -25,7 +25,11 @@ import time
 import numpy as np
 import torch
 
-from lowrot.margins.ntk import gaussian_directions, ntk_margin_parity_cube, parity_gated_means
+from lowrot.margins.ntk import (
+    gaussian_directions,
+    ntk_margin_parity_cube,
+    parity_gated_means,
+)
 from lowrot.stats import weighted_slope
 
 
@@ -53,7 +57,7 @@ def bench_dims(dims, num_directions, seed0):
 
 
 def bench_slope(rows, min_d=12):
-    print(f"\n== claim M1: WLS slope of log γ_ntk on log d (target -1 ± 0.25) ==")
+    print("\n== claim M1: WLS slope of log γ_ntk on log d (target -1 ± 0.25) ==")
     sets = [[r for r in rows if min_d <= r[0] <= 24], [r for r in rows if r[0] >= min_d]]
     for sel in {tuple(s) for s in sets if len(s) >= 3}:
         d, v, se = (np.array([r[i] for r in sel], dtype=float) for i in range(3))

@@ -7,10 +7,9 @@ import math
 import numpy as np
 import pytest
 from scipy import stats
-
-from lowrot.data import hypercube, parity_labels
 from sphere_data import sphere_data
 
+from lowrot.data import hypercube, parity_labels
 from lowrot.margins import (
     ITERATION_LIMIT,
     OPTIMAL,
