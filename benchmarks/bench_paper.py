@@ -17,12 +17,10 @@ Usage: python benchmarks/bench_paper.py [--quick] [--threads N]
 from __future__ import annotations
 
 import argparse
-import math
 import sys
 import time
 from pathlib import Path
 
-import numpy as np
 import torch
 import yaml
 

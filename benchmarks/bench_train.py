@@ -94,7 +94,7 @@ def _no_record(*args, **kwargs):
 
 def step_settings(dtype: str, chunk_rows: int | None = None) -> GFSettings:
     """Constant-step GF that reaches no checkpoint or milestone by itself (each burst sets max_steps)."""
-    kw = dict(max_steps=0, max_time=1e30, checkpoints=1, first_checkpoint=1e30, risk_milestone=1e-300, dtype=dtype)
+    kw = dict(max_steps=0, max_time=1e30, checkpoints=1, first_checkpoint=1e30, risk_milestone=1e-300, dtype=dtype, loss_normalized=False)
     if chunk_rows is not None:
         kw["chunk_rows"] = chunk_rows
     return GFSettings(**kw)

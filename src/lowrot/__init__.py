@@ -1,14 +1,26 @@
 """lowrot: measurements of the scalings in Telgarsky (ICLR 2023), shallow low-rotation ReLU networks.
 
 Modules (one idea each):
-    errors   -- the exception types users see
-    config   -- loading and validating the workflow config against its schema
-    data     -- datasets (k-sparse parity, neural collapse, external .npz), validation, hashing
-    model    -- the network, its initialization, the logistic loss and the normalized margin
-    metrics  -- measurements of a trained network (motion, rotation, feature selection)
-    train    -- the batched full-batch gradient-descent (GF) trainer with checkpoints
-    io       -- atomic file writes and tidy-table helpers
-    plots    -- figures from aggregated tables
+    errors    -- the exception types users see
+    config    -- loading and validating the workflow config against its schema
+    data      -- datasets (k-sparse parity, neural collapse, external .npz), validation, hashing
+    model     -- the network, its initialization, the logistic loss and the normalized margin
+    metrics   -- measurements of a trained network (motion, rotation, feature selection)
+    train     -- the batched full-batch gradient-descent (GF) trainer with checkpoints
+    margins   -- gamma_ntk, gamma_ntk2, gamma_gl and frozen-direction LP margins with brackets
+    stats     -- per-seed n*, slopes and small-sample intervals over seeds
+    rules     -- verdict rules (equivalence and end-point rules, rivals)
+    summaries -- aggregated tables of the regimes
+    claims    -- the claim specification table and the claims table
+    io        -- atomic file writes
+    plots     -- figures from aggregated tables
 """
+
+import os
+
+# Run-to-run reproducibility of MKL (torch's CPU BLAS) on any x86 CPU: conditional numerical
+# reproducibility pins the code path for this CPU, so reduction order does not depend on memory
+# alignment or dispatch. Set before torch loads MKL; a user's own MKL_CBWR setting wins.
+os.environ.setdefault("MKL_CBWR", "AUTO")
 
 __version__ = "0.1.0"
