@@ -487,37 +487,55 @@ def rotation_vs_width(stats_: pd.DataFrame, fits: pd.DataFrame, cfg: dict | None
     return fig
 
 
-def rotation_histograms(weights_by_m: dict, info: str = ""):
-    """Per-neuron rotation angle (degrees, bins covering 0-180 so that no neuron is dropped) at the end
-    of training, one panel per width: bars = share of weight mass a_j^2 + ||v_j||^2, step line = share
-    of neurons. ``weights_by_m[m]`` holds a, V, V0 of the networks pooled for that width."""
+ROTATION_BINS = np.linspace(0.0, 180.0, 37)  # 5 degree bins over the whole range of an angle
+
+
+def rotation_histogram_data(w: dict, bins=ROTATION_BINS) -> dict:
+    """Per-neuron rotation angles (degrees) of the networks in ``w`` (a, V, V0 with a leading network
+    axis) and their histograms over ``bins``: ``mass`` = share of the weight mass a_j^2 + ||v_j||^2
+    per bin (sums to 1), ``neurons`` = number of neurons per bin (sums to the number of neurons),
+    ``weighted_mean`` = mass-weighted mean angle."""
     import torch
 
     from .metrics import rotation_degrees
 
+    ang = rotation_degrees(torch.as_tensor(w["V0"]), torch.as_tensor(w["V"])).numpy().ravel()
+    mass = (np.asarray(w["a"]) ** 2 + (np.asarray(w["V"]) ** 2).sum(-1)).ravel()
+    if ang.min() < bins[0] or ang.max() > bins[-1]:
+        raise ValueError(f"rotation angles outside the histogram range [{bins[0]}, {bins[-1]}]")
+    return {
+        "angles": ang,
+        "bins": np.asarray(bins, float),
+        "mass": np.histogram(ang, bins=bins, weights=mass / mass.sum())[0],
+        "neurons": np.histogram(ang, bins=bins)[0],
+        "weighted_mean": float((ang * mass).sum() / mass.sum()),
+    }
+
+
+def rotation_histograms(weights_by_m: dict, info: str = ""):
+    """Per-neuron rotation angle (degrees, bins covering 0-180 so that no neuron is dropped) at the end
+    of training, one panel per width: bars = share of weight mass a_j^2 + ||v_j||^2, step line = share
+    of neurons. ``weights_by_m[m]`` holds a, V, V0 of the networks pooled for that width."""
     ms = sorted(weights_by_m)
     ncol = min(len(ms), 4) or 1
     nrow = int(np.ceil(len(ms) / ncol)) or 1
-    fig, axes = _subplots(nrow, ncol, figsize=(3.4 * ncol, 2.9 * nrow + 1.0), sharex=True, squeeze=False)
-    bins = np.linspace(0, 180, 37)
+    fig, axes = _subplots(nrow, ncol, figsize=(3.4 * ncol, 2.9 * nrow + 1.0), squeeze=False)
     for ax, m in zip(axes.ravel(), ms):
-        w = weights_by_m[m]
-        ang = rotation_degrees(torch.as_tensor(w["V0"]), torch.as_tensor(w["V"])).numpy().ravel()
-        mass = (w["a"] ** 2 + (w["V"] ** 2).sum(-1)).ravel()
-        ax.hist(ang, bins=bins, weights=mass / mass.sum(), color="tab:purple", alpha=0.7, label="share of mass")
-        ax.hist(ang, bins=bins, weights=np.full(ang.size, 1.0 / ang.size), histtype="step", color="k", lw=1, label="share of neurons")
-        wmean = float((ang * mass).sum() / mass.sum())
-        ax.axvline(wmean, color="tab:red", lw=1, label=f"mass-weighted mean {wmean:.1f}°")
+        h = rotation_histogram_data(weights_by_m[m])
+        edges, total = h["bins"], int(h["neurons"].sum())
+        ax.bar(edges[:-1], h["mass"], width=np.diff(edges), align="edge", color="tab:purple", alpha=0.7, label="share of mass")
+        ax.stairs(h["neurons"] / total, edges, color="k", lw=1, label="share of neurons")
+        ax.axvline(h["weighted_mean"], color="tab:red", lw=1, label=f"mass-weighted mean {h['weighted_mean']:.1f}°")
         for ref in (10, 30):
             ax.axvline(ref, ls=":", color="grey", lw=0.8)
-        nets = int(np.asarray(w["a"]).reshape(-1, m).shape[0])
-        ax.set_title(f"m = {m}: {ang.size} neurons ({nets} network{'s' if nets != 1 else ''})", fontsize=8)
+        nets = int(np.asarray(weights_by_m[m]["a"]).reshape(-1, m).shape[0])
+        ax.set_title(f"m = {m}: {total} neurons ({nets} network{'s' if nets != 1 else ''})", fontsize=8)
+        ax.set_xlim(0, 180)
         ax.set_xticks(range(0, 181, 30))
+        ax.set_xlabel("rotation ∠(v_j(end), v_j(0)) (°)", fontsize=8)
         _legend(ax, fontsize=6)
     for ax in axes.ravel()[len(ms):]:
         ax.set_visible(False)
-    for ax in axes[-1]:
-        ax.set_xlabel("rotation ∠(v_j(end), v_j(0)) (degrees)")
     for ax in axes[:, 0]:
         ax.set_ylabel("share")
     header(fig, "Rotation of each neuron's inner weights at the end of training, one panel per width", info,
