@@ -10,6 +10,6 @@ from lowrot.plots import FIGURES, save
 
 sm = job(globals())
 name = sm.wildcards.figure
-tables = {t: pd.read_csv(sm.input[t]) for t in FIGURE_TABLES[name]}
+tables = {t: pd.read_csv(sm.input[t]) for t in FIGURE_TABLES[name] if hasattr(sm.input, t)}  # an optional table may be absent
 fig = FIGURES[name](tables, sm.params.config)
 save(fig, [Path(p) for p in sm.output.figures], dpi=sm.params.config["figures"]["dpi"])

@@ -144,6 +144,23 @@ def test_margins_vs_d_draws_rates_with_brackets_asymptotes_and_guide():
     assert "'cube': 2-sparse parity" in title(fig) and "unit sphere of R^{d+1}" in title(fig)
 
 
+def test_margins_vs_d_prefers_the_parity_table_when_the_workflow_produces_it():
+    pop = population(dims=(4, 8), uncertified_gl_at=None)
+    fits = pd.DataFrame([{"quantity": "gamma_ntk", "slope": -1.1, "ci_low": -1.2, "ci_high": -1.0}])
+    cfg = {**CFG, "figures": {"training_sweep": "gf"}}
+    without = plots.FIGURES["margins_vs_d"]({"margins_population": pop, "margin_exponents": fits}, cfg)
+    assert np.allclose(series(without.axes[0], "d·$\\gamma_{ntk}$")[0], [4, 8])
+    parity = population(dims=(4, 12, 24), uncertified_gl_at=None).drop(columns="dataset")
+    general = parity[parity.quantity == "gamma_gl"].assign(quantity="gamma_gl_general", upper=np.inf)
+    parity = pd.concat([parity, general[general.d == 4]], ignore_index=True)
+    fig = plots.FIGURES["margins_vs_d"]({"margins_population": pop, "margin_exponents": fits, "margins_parity": parity}, cfg)
+    x, y, _ = series(fig.axes[0], "d·$\\gamma_{ntk}$")
+    assert np.allclose(x, [4, 12, 24]) and np.allclose(y, 0.5 * (1 + 1 / x))
+    xg, yg, _ = series(fig.axes[1], "√d·$\\gamma_{gl}^{general}$")
+    assert np.allclose(xg, [4]) and np.allclose(yg, 1 / (4 * math.sqrt(2)))
+    assert finite_everywhere(fig) and "margins_parity" in title(fig)
+
+
 def frozen_table(gl_by_d, seeds=(0, 1, 2)):
     rows = []
     for d, gl in gl_by_d.items():

@@ -598,12 +598,21 @@ def margin_interval(g: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
 MARGIN_LABELS = {"gamma_ntk": r"\gamma_{ntk}", "gamma_ntk2": r"\gamma_{ntk,2}", "gamma_gl": r"\gamma_{gl}", "gamma_gl_general": r"\gamma_{gl}^{general}"}
 
 
-def margins_vs_d(pop: pd.DataFrame, fits: pd.DataFrame, cfg: dict | None = None):
+def margins_vs_d(pop: pd.DataFrame, fits: pd.DataFrame, cfg: dict | None = None, parity: pd.DataFrame | None = None):
     """Margin rates against d (log x): d*gamma_ntk (and d*gamma_ntk2), sqrt(d)*gamma_gl (and the general
     solver's gamma_gl_general if present), and gamma_gl/gamma_ntk, each with its bracket widened by
     2 Monte-Carlo standard errors (ratio: interval arithmetic on the two brackets), the asymptotes
     d*gamma_ntk -> 1/2 and sqrt(d)*gamma_gl = 1/(4 sqrt 2), and the guide sqrt(d)/(2 sqrt 2) for the ratio.
-    Levels of gamma_ntk and gamma_gl are never drawn on one axis (they have no common unit)."""
+    Levels of gamma_ntk and gamma_gl are never drawn on one axis (they have no common unit).
+
+    ``parity`` (the margins_parity table: 2-sparse parity on the full cube over margins.parity_dims)
+    is drawn instead of ``pop`` when given and non-empty; the level slopes of ``fits`` (fitted on
+    ``pop``) are then not shown."""
+    if parity is not None and len(parity):
+        pop, fits = parity, fits.iloc[:0]
+        source = "2-sparse parity on the full cube {±1/√d}^d (table margins_parity)"
+    else:
+        source = _datasets(pop, cfg) + " (table margins_population)"
     pop = pop[pop["value"].notna()]
     fig, axes = _subplots(1, 3, figsize=(14, 4.9))
     panels = [
@@ -656,7 +665,7 @@ def margins_vs_d(pop: pd.DataFrame, fits: pd.DataFrame, cfg: dict | None = None)
     axes[0].set_title("NTK margin, rate 1/d", fontsize=8)
     axes[1].set_title("global margin, rate 1/√d", fontsize=8)
     axes[2].set_title("ratio grows like √d (log–log: slope 1/2)", fontsize=8)
-    header(fig, "Population margins as rates in d (levels of γ_ntk and γ_gl are not compared: no common unit)", _datasets(pop, cfg),
+    header(fig, "Population margins as rates in d (levels of γ_ntk and γ_gl are not compared: no common unit)", source,
            "γ_ntk: inner-layer sup-norm transport, v ~ N(0, I_d); γ_gl: probability measures on the unit sphere of R^{d+1} (joint norm on (a, v)); docs/science.md",
            "bars: solver bracket [lower, upper] widened by 2 Monte-Carlo standard errors (ratio: interval arithmetic); legend 'level slope': fitted log-log slope of the level against d")
     return fig
@@ -913,7 +922,7 @@ FIGURES = {
     "motion_vs_width": lambda T, c: motion_vs_width(T["width_stats"], T["width_fits"], c),
     "rotation_vs_width": lambda T, c: rotation_vs_width(T["width_stats"], T["width_fits"], c),
     "nc_sample_complexity": lambda T, c: nc_panels(T["final_networks"], T["sample_complexity"], T["exponents"], _eps(c), c),
-    "margins_vs_d": lambda T, c: margins_vs_d(T["margins_population"], T["margin_exponents"], c),
+    "margins_vs_d": lambda T, c: margins_vs_d(T["margins_population"], T["margin_exponents"], c, T.get("margins_parity")),
     "frozen_margin_vs_width": lambda T, c: frozen_margin_vs_width(T["margins_frozen"], T["margins_population"], c),
     "n_star_vs_inverse_margin_sq": lambda T, c: n_star_vs_inverse_margin_sq(T["sample_complexity"], T["margins_population"], T["margins_frozen"], T["final_networks"], _eps(c), c),
     "gf_margin_vs_d": lambda T, c: gf_margin_vs_d(_sweep(T["trajectories"], c), T["margins_population"], c),

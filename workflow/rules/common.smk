@@ -3,7 +3,7 @@ import sys
 
 from lowrot.config import sweep_train, validate_config
 from lowrot.errors import ConfigError
-from lowrot.catalog import FIGURE_TABLES
+from lowrot.catalog import FIGURE_TABLES, OPTIONAL_TABLES
 from lowrot.sweep import dataset_instances, num_parts
 
 try:
@@ -64,8 +64,14 @@ def table_path(name):
 
 
 def figure_inputs(wildcards):
-    """The aggregated tables one figure reads, by name (see lowrot.plots.FIGURES)."""
-    return {name: table_path(name) for name in FIGURE_TABLES[wildcards.figure]}
+    """The aggregated tables one figure reads, by name (see lowrot.plots.FIGURES); an optional table
+    (lowrot.catalog.OPTIONAL_TABLES) only when this workflow produces it."""
+    produced = set(all_tables())
+    return {
+        name: table_path(name)
+        for name in FIGURE_TABLES[wildcards.figure]
+        if name not in OPTIONAL_TABLES or table_path(name) in produced
+    }
 
 
 def figure_config(wildcards=None):
