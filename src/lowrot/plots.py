@@ -94,9 +94,9 @@ def bounded_bars(mean, half, low: float, high: float) -> np.ndarray:
     return np.vstack([mean - np.maximum(mean - half, low), np.minimum(mean + half, high) - mean])
 
 
-def interval_bars(ax, x, y, lo, hi, *, label, color=None, marker="o", log=False, **kw):
+def interval_bars(ax, x, y, lo, hi, *, label, color=None, marker="o", log=False, open_label="upper end not certified (open)", **kw):
     """Draw y with the interval [lo, hi]. Where hi is not finite, only the lower half is drawn and an
-    open upward triangle marks the point ("upper end not certified (open)"); with ``log`` (a log y
+    open upward triangle marks the point (legend: ``open_label``); with ``log`` (a log y
     axis), a lower end <= 0 is drawn likewise as an open downward triangle instead of a bar. Points
     with y <= 0 on a log axis are not drawn (the caller says so). Nothing infinite reaches matplotlib.
     Returns the colour used."""
@@ -111,7 +111,7 @@ def interval_bars(ax, x, y, lo, hi, *, label, color=None, marker="o", log=False,
     cont = ax.errorbar(x, y, yerr=yerr, marker=marker, capsize=3, color=color, label=label, **kw)
     colour = cont[0].get_color()
     if open_hi.any():
-        ax.scatter(x[open_hi], y[open_hi], marker="^", s=70, facecolors="none", edgecolors=colour, zorder=5, label="upper end not certified (open)")
+        ax.scatter(x[open_hi], y[open_hi], marker="^", s=70, facecolors="none", edgecolors=colour, zorder=5, label=open_label)
     if open_lo.any():
         ax.scatter(x[open_lo], y[open_lo], marker="v", s=70, facecolors="none", edgecolors=colour, zorder=5, label="interval reaches 0 (open below)")
     return colour
@@ -391,7 +391,7 @@ def n_star_vs_d(nstar: pd.DataFrame, fits: pd.DataFrame, epsilon: float, cfg: di
             continue
         lo = ok["n_star_lo"] if "n_star_lo" in ok else ok["n_star"]
         hi = ok["n_star_hi"] if "n_star_hi" in ok else ok["n_star"]
-        colour = interval_bars(ax, ok["d"], ok["n_star"], lo, hi, label=label)
+        colour = interval_bars(ax, ok["d"], ok["n_star"], lo, hi, label=label, open_label="n* interval open above (censored or not computed)")
         left = ok[ok["censored"].map(_censored_kind) == "left"] if "censored" in ok else ok.iloc[:0]
         ax.scatter(left["d"], left["n_star"], s=80, facecolors="white", edgecolors=colour, zorder=6)
     pts = ns[np.isfinite(ns["n_star"])]
@@ -564,7 +564,7 @@ def nc_panels(final: pd.DataFrame, nstar: pd.DataFrame, fits: pd.DataFrame, epsi
             short.append(int(d))
             continue
         f = fits[(fits["x"] == "groups") & (fits["d"] == d) & np.isclose(fits["epsilon"], epsilon)] if len(fits) else fits
-        colour = interval_bars(axes[1], ok["groups"], ok["n_star"], ok.get("n_star_lo", ok["n_star"]), ok.get("n_star_hi", ok["n_star"]), label=f"d = {d}{_fit_text(f)}")
+        colour = interval_bars(axes[1], ok["groups"], ok["n_star"], ok.get("n_star_lo", ok["n_star"]), ok.get("n_star_hi", ok["n_star"]), label=f"d = {d}{_fit_text(f)}", open_label="n* interval open above (censored or not computed)")
         left = ok[ok["censored"].map(_censored_kind) == "left"] if "censored" in ok else ok.iloc[:0]
         axes[1].scatter(left["groups"], left["n_star"], s=80, facecolors="white", edgecolors=colour, zorder=6, label="left-censored (n* ≤ smallest n)" if len(left) else None)
     axes[1].set_xscale("log", base=2)
@@ -632,6 +632,8 @@ def margins_vs_d(pop: pd.DataFrame, fits: pd.DataFrame, cfg: dict | None = None,
                 lab = ("d" if power == 1 else "√d") + f"·${MARGIN_LABELS[q]}$" + (f" ({ds})" if ds is not None and pop["dataset"].nunique() > 1 else "") + (_fit_text(f, ".3f").replace("slope", "level slope") if len(f) else "")
                 interval_bars(ax, g["d"], g["value"] * scale, lo * scale, hi * scale, label=lab, marker=markers[q])
         ax.axhline(asym, color="k", ls="--", lw=0.9, label=asym_lab)
+        lo, hi = ax.get_ylim()
+        ax.set_ylim(min(lo, 0.9 * asym), max(hi, 1.1 * asym))  # widen only (never hides data): ±10% of the asymptote in view
         ax.set_ylabel(ylab)
     # ratio
     ax = axes[2]
@@ -667,7 +669,8 @@ def margins_vs_d(pop: pd.DataFrame, fits: pd.DataFrame, cfg: dict | None = None,
     axes[2].set_title("ratio grows like √d (log–log: slope 1/2)", fontsize=8)
     header(fig, "Population margins as rates in d (levels of γ_ntk and γ_gl are not compared: no common unit)", source,
            "γ_ntk: inner-layer sup-norm transport, v ~ N(0, I_d); γ_gl: probability measures on the unit sphere of R^{d+1} (joint norm on (a, v)); docs/science.md",
-           "bars: solver bracket [lower, upper] widened by 2 Monte-Carlo standard errors (ratio: interval arithmetic); legend 'level slope': fitted log-log slope of the level against d")
+           "bars: solver bracket [lower, upper] widened by 2 Monte-Carlo standard errors (ratio: interval arithmetic)"
+           + ("; legend 'level slope': fitted log-log slope of the level against d" if len(fits) else ""))
     return fig
 
 
@@ -782,7 +785,7 @@ def n_star_vs_inverse_margin_sq(nstar: pd.DataFrame, pop: pd.DataFrame, frozen: 
         for (sweep, learner, m), g in pts.groupby(["sweep", "learner", "m"]):
             g = g.sort_values("d")
             colour = interval_bars(ax, g["inv_sq"], g["n_star"], g.get("n_star_lo", g["n_star"]), g.get("n_star_hi", g["n_star"]),
-                                   label=f"{_learner_label({'learner': learner, 'sweep': sweep, 'm': m})}: {g['margin_kind'].iloc[0]}", ls="-")
+                                   label=f"{_learner_label({'learner': learner, 'sweep': sweep, 'm': m})}: {g['margin_kind'].iloc[0]}", ls="-", open_label="n* interval open above (censored or not computed)")
             for _, r in g.iterrows():
                 ax.annotate(f"d={int(r['d'])}", (r["inv_sq"], r["n_star"]), fontsize=6, color=colour, xytext=(3, -8), textcoords="offset points")
         x0 = float(np.exp(np.log(pts["inv_sq"]).mean()))
