@@ -795,6 +795,7 @@ def n_star_vs_inverse_margin_sq(nstar: pd.DataFrame, pop: pd.DataFrame, frozen: 
     ax.set_xscale("log")
     ax.set_yscale("log")
     for axis in (ax.xaxis, ax.yaxis):
+        axis.set_major_locator(matplotlib.ticker.LogLocator(base=10, subs=(1.0, 2.0, 5.0)))
         axis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _: f"{v:g}"))
         axis.set_minor_formatter(matplotlib.ticker.NullFormatter())
     ax.set_xlabel(r"$1/\gamma^2$ (each learner's own margin)")
