@@ -22,7 +22,8 @@ wildcard_constraints:
     part=r"\d+",
     figure="|".join(FIGURE_TABLES),
     ext=r"png|pdf|svg",
-    kind=r"population|training|frozen",
+    kind=r"population|training|frozen|parity",
+    d=r"\d+",
 
 
 include: "workflow/rules/data.smk"

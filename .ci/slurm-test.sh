@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Cluster-profile test: run config/tiny.yaml through a real one-node SLURM cluster (profile
-# workflow/profiles/slurm-ci) and locally (--cores 2), each in a fresh temporary directory, check
+# profiles/slurm-ci) and locally (--cores 2), each in a fresh temporary directory, check
 # with sacct that the jobs really went through SLURM, and check that the science tables are
 # byte-identical (figures may differ in bytes and are only checked to exist).
 #
@@ -65,7 +65,7 @@ sed 's/^/  /' "$WORK/slurm-up.log"
 SINCE=$(date -d "@$t" +%Y-%m-%dT%H:%M:%S)
 
 t=$(date +%s)
-timeout 1800 "${SMK[@]}" --directory "$WORK/slurm" --profile "$REPO/workflow/profiles/slurm-ci" \
+timeout 1800 "${SMK[@]}" --directory "$WORK/slurm" --profile "$REPO/profiles/slurm-ci" \
   "${TARGET_ARGS[@]}" >"$WORK/slurm.log" 2>&1
 rc=$?
 t_slurm=$(($(date +%s) - t))

@@ -8,7 +8,7 @@ from lowrot.summaries import margin_exponents, margin_report
 
 sm = job(globals())
 pop = pd.read_csv(sm.input.population)
-fits = margin_exponents(pop, n_boot=sm.params.analysis["bootstrap"])
+fits = margin_exponents(pop)
 write_table(fits, sm.output.exponents)
 markdown, latex = margin_report(pop, fits)
 write_text(markdown, sm.output.markdown)

@@ -1,7 +1,7 @@
 """Execution profiles: rule names they refer to exist; the real-SLURM end-to-end check (opt-in).
 
 The SLURM test (.ci/slurm-test.sh) installs and starts a one-node SLURM cluster (root, Debian),
-runs config/tiny.yaml through workflow/profiles/slurm-ci and locally, and requires byte-identical
+runs config/tiny.yaml through profiles/slurm-ci and locally, and requires byte-identical
 science tables. It takes minutes, so it runs only with LOWROT_SLURM_TEST=1.
 """
 

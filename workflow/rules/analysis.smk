@@ -42,16 +42,14 @@ rule regime_tables:
 
 
 rule margin_summary:
-    """Fitted exponents of the population margins against d, and the values and exponents as
-    markdown and LaTeX tables under figures/."""
+    """Fitted exponents of the 2-parity population margins against d (margins.parity_dims), and the
+    values and exponents as markdown and LaTeX tables under figures/."""
     input:
-        population=f"{RESULTS}/tables/margins_population.csv",
+        population=f"{RESULTS}/tables/margins_parity.csv",
     output:
         exponents=f"{RESULTS}/tables/margin_exponents.csv",
         markdown=f"{FIGURES}/margins_table.md",
         latex=f"{FIGURES}/margins_table.tex",
-    params:
-        analysis=config["analysis"],
     log:
         f"{RESULTS}/logs/margin_summary.log",
     benchmark:
@@ -67,7 +65,7 @@ rule margin_summary:
 
 
 rule claims:
-    """Every claim of SPEC §6 with its statistic, theory value, rule and computed verdict."""
+    """Every claim of docs/claims.md with its statistic, interval, rule, rival and computed verdict."""
     input:
         unpack(claims_inputs),
     output:

@@ -14,7 +14,8 @@ except ConfigError as exc:
 RESULTS = config["results_dir"]
 FIGURES = config["figures_dir"]
 TRAJECTORIES = f"{RESULTS}/tables/trajectories.csv"
-REGIME_TABLES = ["final_networks", "sample_complexity", "exponents", "width_stats", "width_fits", "runs"]
+REGIME_TABLES = ["final_networks", "n_star_seeds", "sample_complexity", "exponents", "width_stats", "width_fits", "runs"]
+PARITY_DIMS = config["margins"]["parity_dims"]
 INSTANCES = {name: dataset_instances(spec) for name, spec in config["datasets"].items()}
 TRAIN_GPUS = 1 if config["device"] == "cuda" else 0  # GPU profiles limit concurrent gpu=1 jobs
 TRAIN_JOB = "{sweep}/{dataset}/{instance}/m{m}/part{part}"
@@ -142,12 +143,22 @@ def all_figures():
 
 
 def all_tables():
-    names = ["trajectories", "margins_population", "margins_training", "margins_frozen", "margin_exponents"] + REGIME_TABLES
+    names = ["trajectories", "margins_population", "margins_training", "margins_frozen", "margins_parity", "margin_exponents"] + REGIME_TABLES
     return [table_path(n) for n in names]
 
 
+PARITY_MARGIN_KEYS = ["parity_ntk_directions", "general_max_dim", "global_tol", "global_max_rounds", "global_max_points", "seed"]
+
+
+def parity_margin_settings():
+    """The margin keys the parity population job reads (and nothing else, so other keys do not rerun it)."""
+    return {k: config["margins"][k] for k in PARITY_MARGIN_KEYS}
+
+
 def margin_tables(wildcards):
-    """Per-instance margin tables of one kind for every dataset of margins.datasets."""
+    """Per-instance margin tables of one kind for every dataset of margins.datasets (parity: per d)."""
+    if wildcards.kind == "parity":
+        return expand(f"{RESULTS}/margins/parity/d{{d}}.csv", d=PARITY_DIMS)
     return [
         f"{RESULTS}/margins/{wildcards.kind}/{name}/{inst}.csv"
         for name in config["margins"]["datasets"]
@@ -155,7 +166,7 @@ def margin_tables(wildcards):
     ]
 
 
-CLAIM_TABLES = ["trajectories", "margins_population", "margins_training", "margins_frozen", "margin_exponents"] + REGIME_TABLES
+CLAIM_TABLES = ["trajectories", "margins_population", "margins_training", "margins_frozen", "margins_parity"] + REGIME_TABLES
 
 
 def claims_inputs(wildcards):

@@ -85,3 +85,23 @@ rule margin_table:
         "../envs/lowrot.yaml"
     script:
         "../../scripts/concat_tables.py"
+
+
+rule parity_margins:
+    """Population margins of 2-sparse parity at one d of margins.parity_dims (claims M1-M3)."""
+    output:
+        table=f"{RESULTS}/margins/parity/d{{d}}.csv",
+    params:
+        margins=parity_margin_settings(),
+    log:
+        f"{RESULTS}/logs/margins/parity/d{{d}}.log",
+    benchmark:
+        f"{RESULTS}/benchmarks/margins/parity/d{{d}}.tsv"
+    threads: 1
+    resources:
+        mem_mb=4000,
+        runtime=60,
+    conda:
+        "../envs/lowrot.yaml"
+    script:
+        "../../scripts/parity_margins.py"
