@@ -16,7 +16,7 @@ import pytest
 import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
-PROFILES = ROOT / "workflow" / "profiles"
+PROFILES = ROOT / "profiles"
 # Profile keys whose entries are keyed by rule name.
 RULE_KEYS = ("set-resources", "set-threads", "groups")
 
