@@ -462,8 +462,13 @@ def _progress_reporter(total: int, label: str):
 
         return report
 
-    def report(gf: BatchedGF):
+    last = [-1]
+
+    def report(gf: BatchedGF):  # a line when the slowest active network passes a checkpoint
         reached = int(gf.next_ckpt[gf.active].min()) if gf.active.any() else total
+        if reached == last[0]:
+            return
+        last[0] = reached
         log.info("%s: checkpoint %d/%d, step %d, GF time %.4g..%.4g, %d active", label, min(reached, total), total, gf.k, gf.t.min(), gf.t.max(), gf.active.sum())
 
     return report
