@@ -19,8 +19,7 @@ wildcard_constraints:
     dataset=r"[A-Za-z][A-Za-z0-9_]*",
     instance=r"[A-Za-z0-9_.]+",
     m=r"\d+",
-    part=r"\d+",
-    figure="|".join(FIGURE_TABLES),
+    seed=r"\d+",
     ext=r"png|pdf|svg",
     kind=r"population|training|frozen|parity",
     d=r"\d+",
@@ -29,6 +28,7 @@ wildcard_constraints:
 include: "workflow/rules/data.smk"
 include: "workflow/rules/train.smk"
 include: "workflow/rules/margins.smk"
+include: "workflow/rules/tables.smk"
 include: "workflow/rules/analysis.smk"
 include: "workflow/rules/figures.smk"
 
@@ -36,7 +36,7 @@ include: "workflow/rules/figures.smk"
 rule all:
     default_target: True
     input:
-        tables=all_tables(),
-        margin_tables=expand(f"{FIGURES}/margins_table.{{ext}}", ext=["md", "tex"]),
-        claims=expand(f"{FIGURES}/claims.{{ext}}", ext=["csv", "md", "tex"]),
+        tables=[table(name) for name in ALL_TABLES],
+        margin_tables=rules.margin_summary.output[1:],
+        claims=rules.claims.output,
         figures=all_figures(),

@@ -1,8 +1,7 @@
 """Concatenate per-job tables into one tidy table in canonical row order."""
 
-from lowrot.io import write_table
 from lowrot.jobs import job
-from lowrot.tables import concat_tables
+from lowrot.pipeline.tables import concat
 
 sm = job(globals())
-write_table(concat_tables(list(sm.input.tables)), sm.output.table)
+concat(sm.input.tables, sm.output.table)

@@ -1,9 +1,9 @@
-"""Build one dataset instance and save it with its content hash (see lowrot.data)."""
+"""Build one dataset file: one seed's training pool and the instance's test set (lowrot.pipeline.data)."""
 
-from lowrot.data import make_dataset
+import logging
+
 from lowrot.jobs import job
+from lowrot.pipeline.data import write_dataset
 
 sm = job(globals())
-ds = make_dataset(dict(sm.params.spec), sm.params.seeds, master_seed=sm.params.master_seed)
-ds.save(sm.output.data)
-print(f"{sm.output.data}: {ds.X_pool.shape[0]} pools of {ds.X_pool.shape[1]} points, test {ds.test_kind} ({len(ds.y_test)}), hash {ds.hash}")
+logging.info(write_dataset(sm.params.spec, int(sm.wildcards.seed), sm.params.master_seed, sm.output.data))

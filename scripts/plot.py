@@ -1,25 +1,7 @@
-"""Draw one figure of lowrot.plots.FIGURES from its aggregated tables."""
+"""Draw one figure of the registry lowrot.pipeline.figures.FIGURES (the rule's name is figure_<name>)."""
 
-from pathlib import Path
-
-import pandas as pd
-
-from lowrot.catalog import FIGURE_TABLES
 from lowrot.jobs import job
-from lowrot.plots import FIGURES, save
+from lowrot.pipeline.figures import draw_figure
 
 sm = job(globals())
-name = sm.wildcards.figure
-
-
-def read(path) -> pd.DataFrame:
-    """A table; an empty file (a summary with no rows, e.g. no fits at this scale) is an empty frame."""
-    try:
-        return pd.read_csv(path)
-    except pd.errors.EmptyDataError:
-        return pd.DataFrame()
-
-
-tables = {t: read(sm.input[t]) for t in FIGURE_TABLES[name] if hasattr(sm.input, t)}  # an optional table may be absent
-fig = FIGURES[name](tables, sm.params.config)
-save(fig, [Path(p) for p in sm.output.figures], dpi=sm.params.config["figures"]["dpi"])
+draw_figure(sm.params.name, dict(sm.input.items()), sm.params.config, sm.output.figures)

@@ -1,25 +1,25 @@
-"""Train one batch of networks (one sweep, dataset instance, width and part of the (seed, n) grid)."""
+"""Train one seed's networks (every n of the sweep) at one width on one dataset instance.
 
-from pathlib import Path
+The execution keys (device, chunk_rows, networks_per_batch) come from the config at run time, not
+from params: they change how the job computes, not what, so changing them reruns nothing.
+"""
 
-import numpy as np
-
-from lowrot.data import Dataset
-from lowrot.io import atomic_path, write_table
 from lowrot.jobs import job
-from lowrot.sweep import part_networks, run_train_job
+from lowrot.pipeline.train import train_job
 
 sm = job(globals())
 w = sm.wildcards
-ds = Dataset.load(sm.input.data)
-nets = part_networks(sm.params.seeds, sm.params.sample_sizes, sm.params.train["networks_per_batch"], int(w.part))
-label = f"{w.sweep} {w.dataset}/{w.instance} m={w.m} part {w.part}"
-rows, weights = run_train_job(ds, nets, int(w.m), dict(sm.params.train), device=sm.params.device, state_path=sm.params.state, label=label)
-rows.insert(0, "sweep", w.sweep)
-rows.insert(2, "dataset", w.dataset)
-rows.insert(3, "instance", w.instance)
-with atomic_path(sm.output.weights) as tmp:
-    with open(tmp, "wb") as fh:
-        np.savez(fh, seeds=[s for s, _ in nets], n=[n for _, n in nets], **weights)
-write_table(rows, sm.output.table)
-Path(sm.params.state).unlink(missing_ok=True)  # outputs are complete: the resume state is spent
+train_job(
+    sm.input.data,
+    sweep=w.sweep,
+    dataset=w.dataset,
+    instance=w.instance,
+    m=int(w.m),
+    seed=int(w.seed),
+    sample_sizes=sm.params.sample_sizes,
+    train=sm.params.train,
+    execution=sm.config["execution"],
+    state_path=sm.params.state,
+    table=sm.output.table,
+    weights_path=sm.output.weights,
+)

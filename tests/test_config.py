@@ -31,7 +31,7 @@ def test_defaults_are_filled():
         ({"train": {"step_size": 0}}, "'train.step_size'", "exclusiveMinimum 0"),
         ({"train": {"dtype": "float16"}}, "'train.dtype'", "allowed: float32, float64"),
         ({"seeds": [0, 0]}, "'seeds'", "uniqueItems"),
-        ({"device": "tpu"}, "'device'", "allowed: cpu, cuda"),
+        ({"execution": {"device": "tpu"}}, "'execution.device'", "allowed: cpu, cuda"),
         ({"sweeps": {"gf": {"learner": "gf", "dataset": "parity", "widths": ["64"], "sample_sizes": [4]}}}, "'sweeps.gf.widths.0'", "allowed type: integer"),
         ({"sweeps": {"gf": {"learner": "adam", "dataset": "parity", "widths": [4], "sample_sizes": [4]}}}, "'sweeps.gf.learner'", "allowed: gf, sgd, norot"),
         ({"sweeps": {"gf": {"learner": "gf", "dataset": "parity", "widths": [4], "sample_sizes": [4], "train": {"dtype": "half"}}}}, "'sweeps.gf.train.dtype'", "allowed: float32"),

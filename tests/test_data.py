@@ -61,7 +61,7 @@ def test_dataset_is_pure_function_of_spec_and_seed(tmp_path):
 
 
 def test_nc_separation_and_balance():
-    spec = dict(kind="nc", d=5, k=9, rho=0.05, min_separation=0.9, pool_size=400, test_points=100)
+    spec = dict(kind="nc", d=5, groups=9, radius=0.05, min_separation=0.9, pool_size=400, test_points=100)
     ds = data.make_dataset(spec, [0])
     C = np.asarray(ds.meta["centres"])
     dist = np.linalg.norm(C[:, None] - C[None], axis=-1) + 10 * np.eye(9)
@@ -70,7 +70,7 @@ def test_nc_separation_and_balance():
     assert sorted(labels.tolist()) == [-1.0] * 4 + [1.0] * 5
     np.testing.assert_allclose(np.linalg.norm(ds.X_pool[0], axis=1), 1.0)
     # orthonormal centres when k <= d
-    C2 = np.asarray(data.make_dataset({**spec, "k": 4}, [0]).meta["centres"])
+    C2 = np.asarray(data.make_dataset({**spec, "groups": 4}, [0]).meta["centres"])
     np.testing.assert_allclose(C2 @ C2.T, np.eye(4), atol=1e-12)
 
 

@@ -1,4 +1,5 @@
-"""Loading and validating the workflow config against workflow/schemas/config.schema.yaml.
+"""Loading and validating the workflow config against the schema shipped in this package
+(lowrot/schemas/config.schema.yaml, read with importlib.resources so an installed wheel validates too).
 
 The schema is JSON Schema written in YAML. Validation fills in defaults (also inside list-free
 nested objects and in each dataset entry), and every problem is reported as one line that names the
@@ -10,6 +11,7 @@ from __future__ import annotations
 import copy
 import hashlib
 import json
+from importlib import resources
 from pathlib import Path
 
 import jsonschema
@@ -17,12 +19,11 @@ import yaml
 
 from .errors import ConfigError
 
-SCHEMA_PATH = Path(__file__).resolve().parents[2] / "workflow" / "schemas" / "config.schema.yaml"
-
-
 def load_schema(path=None) -> dict:
-    p = Path(path) if path is not None else SCHEMA_PATH
-    with open(p) as fh:
+    """The config schema: the packaged one, or the file at ``path``."""
+    if path is None:
+        return yaml.safe_load(resources.files("lowrot").joinpath("schemas", "config.schema.yaml").read_text())
+    with open(Path(path)) as fh:
         return yaml.safe_load(fh)
 
 
@@ -141,11 +142,6 @@ def validate_subtree(obj: dict, schema: dict, prefix: str) -> dict:
     out = copy.deepcopy(obj)
     _fill_defaults(out, schema)
     return out
-
-
-def sweep_train(cfg: dict, sweep: str) -> dict:
-    """The train settings of one sweep: the top-level train keys with the sweep's overrides."""
-    return {**cfg["train"], **cfg["sweeps"][sweep]["train"], "learner": cfg["sweeps"][sweep]["learner"]}
 
 
 def subtree_hash(obj) -> str:

@@ -242,6 +242,22 @@ class Dataset:
             self.spec,
         )
 
+    @property
+    def support_basis(self) -> np.ndarray | None:
+        """Orthonormal basis (d, |S|) of the parity support directions in input space (rotated with
+        the data), or None for data without a support."""
+        if "support" not in self.meta:
+            return None
+        basis = np.eye(self.d)[:, self.meta["support"]]
+        rot = self.meta.get("rotation_matrix")
+        return basis if rot is None else np.asarray(rot) @ basis
+
+    @property
+    def centres(self) -> np.ndarray | None:
+        """The NC group centres (k, d), or None for other data."""
+        c = self.meta.get("centres")
+        return None if c is None else np.asarray(c, dtype=np.float64)
+
     def train_set(self, seed_index: int, n: int) -> tuple[np.ndarray, np.ndarray]:
         if n > self.X_pool.shape[1]:
             raise DataError(f"sample size n={n} exceeds the pool of {self.X_pool.shape[1]} points; raise pool_size")
@@ -291,10 +307,11 @@ def _rng(*keys) -> np.random.Generator:
 
 
 def make_dataset(spec: dict, seeds, *, master_seed: int = 0) -> Dataset:
-    """Build a dataset from its config subtree ``spec`` (one instance: ``d`` and, for NC, ``k``/``rho`` fixed).
+    """Build a dataset from its config subtree ``spec`` (one instance: ``d`` and, for NC, ``groups`` fixed).
 
-    spec keys: kind ('parity' | 'nc' | 'npz'), d, pool_size, test_points, full_cube_max_dim, and
-    kind-specific keys (parity: coords, rotation; nc: k, rho, min_separation, proportions;
+    spec keys (the config's names): kind ('parity' | 'nc' | 'npz'), d, pool_size, test_points,
+    full_cube_max_dim, and kind-specific keys (parity: coords, rotation; nc: groups (this instance's
+    number of groups k), radius, min_separation, proportions;
     npz: path, rescale, test_fraction). The same (spec, seeds, master_seed) gives the same arrays.
     """
     kind = spec["kind"]
@@ -336,7 +353,7 @@ def _make_parity(spec, seeds, master_seed) -> Dataset:
 
 
 def _make_nc(spec, seeds, master_seed) -> Dataset:
-    d, k, rho = int(spec["d"]), int(spec["k"]), float(spec["rho"])
+    d, k, rho = int(spec["d"]), int(spec["groups"]), float(spec["radius"])
     rng = _rng(master_seed, "nc-centres", d, k)
     centres = nc_centres(k, d, rng, spec.get("min_separation", 1.0))
     labels = nc_labels(k, rng)

@@ -905,30 +905,3 @@ def norot_margin_convergence(traj: pd.DataFrame, cfg: dict | None = None):
            "line: median over seeds at each checkpoint (time: median); band: min–max over seeds; from the first zero-training-error checkpoint on; dashed 1, dotted 0.9",
            "; ".join(notes))
     return fig
-
-
-# name -> function of (tables by name, config) -> figure; lowrot.catalog.FIGURE_TABLES names the tables.
-def _sweep(traj, cfg):
-    return traj[traj["sweep"] == cfg["figures"]["training_sweep"]]
-
-
-def _eps(cfg):
-    return cfg["analysis"]["epsilons"][0]
-
-
-FIGURES = {
-    "test_error_vs_n": lambda T, c: test_error_vs_n(_sweep(T["trajectories"], c), c),
-    "margin_vs_time": lambda T, c: margin_vs_time(_sweep(T["trajectories"], c), T["margins_population"], c),
-    "motion_vs_time": lambda T, c: motion_vs_time(_sweep(T["trajectories"], c), c),
-    "feature_selection": lambda T, c: feature_selection(_sweep(T["trajectories"], c), c),
-    "error_collapse": lambda T, c: error_collapse(T["final_networks"], c),
-    "n_star_vs_d": lambda T, c: n_star_vs_d(T["sample_complexity"], T["exponents"], _eps(c), c),
-    "motion_vs_width": lambda T, c: motion_vs_width(T["width_stats"], T["width_fits"], c),
-    "rotation_vs_width": lambda T, c: rotation_vs_width(T["width_stats"], T["width_fits"], c),
-    "nc_sample_complexity": lambda T, c: nc_panels(T["final_networks"], T["sample_complexity"], T["exponents"], _eps(c), c),
-    "margins_vs_d": lambda T, c: margins_vs_d(T["margins_population"], T["margin_exponents"], c, T.get("margins_parity")),
-    "frozen_margin_vs_width": lambda T, c: frozen_margin_vs_width(T["margins_frozen"], T["margins_population"], c),
-    "n_star_vs_inverse_margin_sq": lambda T, c: n_star_vs_inverse_margin_sq(T["sample_complexity"], T["margins_population"], T["margins_frozen"], T["final_networks"], _eps(c), c),
-    "gf_margin_vs_d": lambda T, c: gf_margin_vs_d(_sweep(T["trajectories"], c), T["margins_population"], c),
-    "norot_margin_convergence": lambda T, c: norot_margin_convergence(T["trajectories"], c),
-}

@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import pandas as pd
 
-from .sweep import sort_rows
-
 TRAJECTORY_EVENTS = ("checkpoint", "final")
+
+
+def sort_rows(df: pd.DataFrame) -> pd.DataFrame:
+    """A canonical row order, so that equal results give equal bytes."""
+    keys = [c for c in ("learner", "dataset", "instance", "d", "m", "n", "seed", "step", "event") if c in df.columns]
+    return df.sort_values(keys, kind="mergesort").reset_index(drop=True)
 
 
 def concat_tables(paths) -> pd.DataFrame:

@@ -82,8 +82,9 @@ MEASURE_COLUMNS = [
 
 
 def schema_train_defaults() -> dict:
-    """The defaults of the config schema's ``train`` keys (the one source of GFSettings' defaults)."""
-    return {k: v["default"] for k, v in load_schema()["properties"]["train"]["properties"].items() if "default" in v}
+    """The defaults of the config schema's ``train`` and ``execution`` keys (the one source of GFSettings' defaults)."""
+    props = load_schema()["properties"]
+    return {k: v["default"] for section in ("train", "execution") for k, v in props[section]["properties"].items() if "default" in v}
 
 
 _DEFAULTS = schema_train_defaults()
@@ -91,10 +92,11 @@ _DEFAULTS = schema_train_defaults()
 
 @dataclass(frozen=True)
 class GFSettings:
-    """Settings of one training job (the config's ``train`` subtree plus device and dtype).
+    """Settings of one training job: the config's ``train`` subtree, the sweep's learner and the
+    ``execution`` keys ``device`` and ``chunk_rows`` (how to compute, not what).
 
-    Every field that is a ``train`` key of the config schema takes its default from the schema; the
-    others (``device``, ``learner``, ``save_interval``) are execution or sweep settings."""
+    Every field that is a ``train`` or ``execution`` key of the config schema takes its default from
+    the schema; ``learner`` comes from the sweep and ``save_interval`` is the resume-file period."""
 
     step_size: float = _DEFAULTS["step_size"]
     max_time: float = _DEFAULTS["max_time"]
@@ -106,7 +108,7 @@ class GFSettings:
     risk_milestone: float = _DEFAULTS["risk_milestone"]
     symmetric_init: bool = _DEFAULTS["symmetric_init"]
     dtype: str = _DEFAULTS["dtype"]
-    device: str = "cpu"
+    device: str = _DEFAULTS["device"]
     chunk_rows: int = _DEFAULTS["chunk_rows"]
     learner: str = "gf"
     batch_size: int = _DEFAULTS["batch_size"]
@@ -329,12 +331,11 @@ class BatchedGF:
         return True
 
     # ---------------------------------------------------------------- measurements
-    def _record(self, mask: np.ndarray, event: str, test, probes) -> None:
-        """Append one row per network in ``mask``; probes = (support_basis, centres), either may be None."""
+    def _record(self, mask: np.ndarray, event: str, test, support_basis, centres) -> None:
+        """Append one row per network in ``mask``; support_basis and centres may each be None."""
         if not mask.any():
             return
         X_test, y_test, test_exact = test
-        support_basis, centres = probes if isinstance(probes, tuple) else (probes, None)
         idx = np.flatnonzero(mask)
         sel = torch.as_tensor(idx, device=self.X.device)  # measure only the networks being recorded
         parts = [t.index_select(0, sel) for t in (self.a, self.V, self.a0, self.V0, self.X, self.y, self.w)]
@@ -384,7 +385,7 @@ class BatchedGF:
         self.V += P * (self.a * scale).unsqueeze(2)
         self.a += da
 
-    def run(self, *, test, support_basis=None, state_path=None, key="", progress=None) -> pd.DataFrame:
+    def run(self, *, test, support_basis=None, centres=None, state_path=None, key="", progress=None) -> pd.DataFrame:
         s = self.s
         dt = self.X.dtype
         log_cap = math.log(s.normalized_step_cap)
@@ -412,14 +413,14 @@ class BatchedGF:
             if full_batch:
                 new_zero = act & zero_err & ~self.hit_zero
                 self.hit_zero |= new_zero
-                self._record(new_zero, "interpolation", test, support_basis)
+                self._record(new_zero, "interpolation", test, support_basis, centres)
                 new_risk = act & (logR_np < log_level) & ~self.hit_risk
                 self.hit_risk |= new_risk
-                self._record(new_risk, "risk_below", test, support_basis)
+                self._record(new_risk, "risk_below", test, support_basis, centres)
             due = act & (self.t >= self.times[np.minimum(self.next_ckpt, last_ckpt)]) & (self.next_ckpt <= last_ckpt)
             done = act & self._finished()
-            self._record(due & ~done, "checkpoint", test, support_basis)
-            self._record(done, "final", test, support_basis)
+            self._record(due & ~done, "checkpoint", test, support_basis, centres)
+            self._record(done, "final", test, support_basis, centres)
             if due.any() or done.any():
                 for b in np.flatnonzero(due):
                     self.next_ckpt[b] = np.searchsorted(self.times, self.t[b], side="right")
@@ -492,6 +493,6 @@ def train_gf(X_list, y_list, seeds, m, settings: GFSettings, *, X_test=None, y_t
     sb = None if support_basis is None else torch.tensor(support_basis, dtype=torch.float64, device=dev)
     cc = None if centres is None else torch.tensor(centres, dtype=torch.float64, device=dev)
     report = _progress_reporter(len(gf.times), label)
-    df = gf.run(test=test, support_basis=(sb, cc), state_path=state_path, key=key, progress=report)
+    df = gf.run(test=test, support_basis=sb, centres=cc, state_path=state_path, key=key, progress=report)
     weights = {n: getattr(gf, n).double().cpu().numpy() for n in ("a0", "V0", "a", "V")}
     return df, weights

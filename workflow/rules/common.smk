@@ -1,26 +1,41 @@
-# Helpers shared by all rule files (config validation, grids, output paths).
+# Helpers shared by all the workflow files (config validation, the job grid from lowrot.pipeline.grid,
+# the input functions). Paths are written once, in the outputs; everything else refers to them
+# through rules.<name>.output.
 import sys
 
-from lowrot.config import sweep_train, validate_config
+from lowrot.config import validate_config
 from lowrot.errors import ConfigError
-from lowrot.catalog import FIGURE_TABLES, OPTIONAL_TABLES
-from lowrot.sweep import dataset_instances, num_parts
+from lowrot.pipeline import grid
+from lowrot.pipeline.figures import (
+    FIGURES as FIGURE_REGISTRY,
+    active_figures,
+    figure_config,
+)
 
 try:
-    config = validate_config(config, workflow.source_path("../schemas/config.schema.yaml"))
+    config = validate_config(config)
 except ConfigError as exc:
     sys.exit(f"lowrot: {exc}")
 
 RESULTS = config["results_dir"]
-FIGURES = config["figures_dir"]
-TRAJECTORIES = f"{RESULTS}/tables/trajectories.csv"
-REGIME_TABLES = ["final_networks", "n_star_seeds", "sample_complexity", "exponents", "width_stats", "width_fits", "runs"]
-PARITY_DIMS = config["margins"]["parity_dims"]
-INSTANCES = {name: dataset_instances(spec) for name, spec in config["datasets"].items()}
-TRAIN_GPUS = 1 if config["device"] == "cuda" else 0  # GPU profiles limit concurrent gpu=1 jobs
-TRAIN_JOB = "{sweep}/{dataset}/{instance}/m{m}/part{part}"
-TRAIN_TABLE = f"{RESULTS}/train/{TRAIN_JOB}.csv"
-TRAIN_WEIGHTS = f"{RESULTS}/train/{TRAIN_JOB}.weights.npz"
+FIGURES_DIR = config["figures_dir"]
+SEEDS = config["seeds"]
+REGIME_TABLES = [
+    "final_networks",
+    "n_star_seeds",
+    "sample_complexity",
+    "exponents",
+    "width_stats",
+    "width_fits",
+    "runs",
+]
+MARGIN_KINDS = ["population", "training", "frozen", "parity"]
+INSTANCES = {
+    name: grid.dataset_instances(spec) for name, spec in config["datasets"].items()
+}
+# GPU profiles limit concurrent gpu=1 jobs
+TRAIN_GPUS = 1 if config["execution"]["device"] == "cuda" else 0
+TRAIN_JOB = "{sweep}/{dataset}/{instance}/m{m}/seed{seed}"
 
 
 def instance_spec(wildcards):
@@ -28,146 +43,122 @@ def instance_spec(wildcards):
     return INSTANCES[wildcards.dataset][wildcards.instance]
 
 
+def npz_input(wildcards):
+    """A user's .npz file is an input of its dataset job (editing it reruns what depends on it)."""
+    return grid.npz_source(instance_spec(wildcards))
+
+
 def train_params(wildcards):
-    """The merged train settings (with the learner) of the job's sweep."""
-    return sweep_train(config, wildcards.sweep)
+    """The train settings (with the learner) of the job's sweep."""
+    return grid.train_settings(config, wildcards.sweep)
 
 
 def sweep_sample_sizes(wildcards):
     return config["sweeps"][wildcards.sweep]["sample_sizes"]
 
 
-def sweep_parts(sweep):
-    sw = config["sweeps"][sweep]
-    per = sweep_train(config, sweep)["networks_per_batch"]
-    return range(num_parts(config["seeds"], sw["sample_sizes"], per))
-
-
-def sweep_tables(sweep, pattern=TRAIN_TABLE):
-    sw = config["sweeps"][sweep]
-    inst = dataset_instances(config["datasets"][sw["dataset"]], sw.get("dims"))
+def first_seed_data(wildcards):
+    """The first seed's dataset file of an instance: its test set is the instance's population."""
     return expand(
-        pattern,
+        rules.dataset.output.data,
+        dataset=wildcards.dataset,
+        instance=wildcards.instance,
+        seed=SEEDS[0],
+    )[0]
+
+
+def population_margin_settings(wildcards=None):
+    return grid.margin_settings(config, "population")
+
+
+def sweep_outputs(sweep, output, widths=None, seeds=SEEDS, instances=None):
+    """One output of every training job of a sweep (optionally some widths, seeds or instances)."""
+    sw = config["sweeps"][sweep]
+    return expand(
+        output,
         sweep=sweep,
         dataset=sw["dataset"],
-        instance=inst,
-        m=sw["widths"],
-        part=sweep_parts(sweep),
+        instance=instances or grid.sweep_instances(config, sweep),
+        m=widths or sw["widths"],
+        seed=seeds,
     )
 
 
 def all_train_tables():
-    return [p for s in config["sweeps"] for p in sweep_tables(s)]
-
-
-def table_path(name):
-    return f"{RESULTS}/tables/{name}.csv"
-
-
-def figure_inputs(wildcards):
-    """The aggregated tables one figure reads, by name (see lowrot.plots.FIGURES); an optional table
-    (lowrot.catalog.OPTIONAL_TABLES) only when this workflow produces it."""
-    produced = set(all_tables())
-    return {
-        name: table_path(name)
-        for name in FIGURE_TABLES[wildcards.figure]
-        if name not in OPTIONAL_TABLES or table_path(name) in produced
-    }
-
-
-def figure_config(wildcards=None):
-    """The config subtrees a figure may use: titles (datasets, sweeps, seeds, milestones of train),
-    epsilons (analysis) and the sweep it shows (figures)."""
-    return {k: config[k] for k in ("figures", "analysis", "seeds", "datasets", "sweeps", "train")}
-
-
-def width_sweep():
-    """The sweep with the most widths (the width study), or None when every sweep has fewer than 3."""
-    best = max(config["sweeps"], key=lambda s: len(config["sweeps"][s]["widths"]))
-    return best if len(config["sweeps"][best]["widths"]) >= 3 else None
-
-
-def first_part_weights(sweep, widths):
-    """Final-weight files of part 0 (it holds seed 0) of a sweep's first dataset instance."""
-    sw = config["sweeps"][sweep]
-    inst = next(iter(dataset_instances(config["datasets"][sw["dataset"]], sw.get("dims"))))
-    return expand(TRAIN_WEIGHTS, sweep=sweep, dataset=sw["dataset"], instance=inst, m=widths, part=0)
-
-
-def scatter_weights():
-    """The training sweep's widest network on its first (smallest) dimension."""
-    name = config["figures"]["training_sweep"]
-    return first_part_weights(name, [max(config["sweeps"][name]["widths"])])[0]
-
-
-def rotation_weights():
-    """The width sweep's final weights at every width (none without a width sweep)."""
-    name = width_sweep()
-    return [] if name is None else first_part_weights(name, config["sweeps"][name]["widths"])
-
-
-def uses_kind(kind):
-    return any(config["datasets"][sw["dataset"]]["kind"] == kind for sw in config["sweeps"].values())
-
-
-def sweep_dims(name):
-    """The dimensions a sweep trains on (its dims, else all dims of its dataset)."""
-    sw = config["sweeps"][name]
-    return sw.get("dims") or config["datasets"][sw["dataset"]].get("dims", [])
-
-
-def active_figures():
-    """Names of the figures this config can draw (a figure whose data the config does not produce is left out)."""
-    names = ["test_error_vs_n", "margin_vs_time", "motion_vs_time", "feature_selection", "neurons_scatter", "error_collapse", "n_star_vs_d"]
-    training = config["figures"]["training_sweep"]
-    if config["sweeps"][training]["learner"] == "gf" and len(sweep_dims(training)) >= 2:
-        names.append("gf_margin_vs_d")
-    if width_sweep() is not None:
-        names += ["motion_vs_width", "rotation_vs_width", "rotation_histograms"]
-    if uses_kind("nc"):
-        names.append("nc_sample_complexity")
-    names += ["margins_vs_d", "frozen_margin_vs_width"]
-    if any(sw["dataset"] in config["margins"]["datasets"] and len(sw["sample_sizes"]) >= 2 for sw in config["sweeps"].values()):
-        names.append("n_star_vs_inverse_margin_sq")
-    if any(sw["learner"] == "norot" for sw in config["sweeps"].values()):
-        names.append("norot_margin_convergence")
-    return names
-
-
-def figure_paths(name):
-    return expand(f"{FIGURES}/{name}.{{ext}}", ext=config["figures"]["formats"])
-
-
-def all_figures():
-    return [p for n in active_figures() for p in figure_paths(n)]
-
-
-def all_tables():
-    names = ["trajectories", "margins_population", "margins_training", "margins_frozen", "margins_parity", "margin_exponents"] + REGIME_TABLES
-    return [table_path(n) for n in names]
-
-
-PARITY_MARGIN_KEYS = ["parity_ntk_directions", "general_max_dim", "global_tol", "global_max_rounds", "global_max_points", "seed"]
-
-
-def parity_margin_settings():
-    """The margin keys the parity population job reads (and nothing else, so other keys do not rerun it)."""
-    return {k: config["margins"][k] for k in PARITY_MARGIN_KEYS}
-
-
-def margin_tables(wildcards):
-    """Per-instance margin tables of one kind for every dataset of margins.datasets (parity: per d)."""
-    if wildcards.kind == "parity":
-        return expand(f"{RESULTS}/margins/parity/d{{d}}.csv", d=PARITY_DIMS)
     return [
-        f"{RESULTS}/margins/{wildcards.kind}/{name}/{inst}.csv"
-        for name in config["margins"]["datasets"]
-        for inst in INSTANCES[name]
+        p for s in config["sweeps"] for p in sweep_outputs(s, rules.train.output.table)
     ]
 
 
-CLAIM_TABLES = ["trajectories", "margins_population", "margins_training", "margins_frozen", "margins_parity"] + REGIME_TABLES
+def margin_tables(wildcards):
+    """Per-job margin tables of one kind: per instance (population), per instance and seed (training,
+    frozen) for every dataset of margins.datasets, or per d of margins.parity_dims (parity).
+    """
+    kind = wildcards.kind
+    if kind == "parity":
+        return expand(
+            rules.parity_margins.output.table, d=config["margins"]["parity_dims"]
+        )
+    output = getattr(rules, f"{kind}_margins").output.table
+    return [
+        path
+        for name in config["margins"]["datasets"]
+        for inst in INSTANCES[name]
+        for path in expand(output, dataset=name, instance=inst, seed=SEEDS)
+    ]
+
+
+def table(name):
+    """The path of one aggregated table, by its name (results/tables/<name>.csv)."""
+    if name == "trajectories":
+        return rules.trajectories.output.table
+    if name == "margin_exponents":
+        return rules.margin_summary.output.exponents
+    if name in REGIME_TABLES:
+        return getattr(rules.regime_tables.output, name)
+    return expand(rules.margin_table.output.table, kind=name.removeprefix("margins_"))[
+        0
+    ]
+
+
+ALL_TABLES = (
+    ["trajectories"]
+    + [f"margins_{k}" for k in MARGIN_KINDS]
+    + ["margin_exponents"]
+    + REGIME_TABLES
+)
+CLAIM_TABLES = ["trajectories"] + [f"margins_{k}" for k in MARGIN_KINDS] + REGIME_TABLES
 
 
 def claims_inputs(wildcards):
-    return {name: table_path(name) for name in CLAIM_TABLES}
+    return {name: table(name) for name in CLAIM_TABLES}
+
+
+def figure_inputs(name):
+    """The inputs of one figure: its tables by name, or the final weights of the first instance and
+    the first seed of the sweep its registry entry names."""
+    entry = FIGURE_REGISTRY[name]
+    if entry.weights is None:
+        return {t: table(t) for t in entry.tables}
+    sweep, widths = entry.weights(config)
+    return {
+        "weights": sweep_outputs(
+            sweep,
+            rules.train.output.weights,
+            widths=widths,
+            seeds=SEEDS[:1],
+            instances=grid.sweep_instances(config, sweep)[:1],
+        )
+    }
+
+
+def figure_paths(name):
+    return expand(f"{FIGURES_DIR}/{name}.{{ext}}", ext=config["figures"]["formats"])
+
+
+def all_figures():
+    return [
+        p
+        for name in active_figures(config)
+        for p in getattr(rules, f"figure_{name}").output.figures
+    ]

@@ -1,11 +1,13 @@
 rule dataset:
-    """One dataset instance (pools for every seed + test set), a pure function of (spec, seeds)."""
+    """One dataset file per (instance, seed): that seed's pool and the instance's test set (lowrot.pipeline.data)."""
+    input:
+        npz=npz_input,
     output:
-        data=f"{RESULTS}/data/{{dataset}}/{{instance}}.npz",
+        data=f"{RESULTS}/data/{{dataset}}/{{instance}}/seed{{seed}}.npz",
     log:
-        f"{RESULTS}/logs/dataset/{{dataset}}/{{instance}}.log",
+        f"{RESULTS}/logs/dataset/{{dataset}}/{{instance}}/seed{{seed}}.log",
     benchmark:
-        f"{RESULTS}/benchmarks/dataset/{{dataset}}/{{instance}}.tsv"
+        f"{RESULTS}/benchmarks/dataset/{{dataset}}/{{instance}}/seed{{seed}}.tsv"
     conda:
         "../envs/lowrot.yaml"
     threads: 1
@@ -14,7 +16,6 @@ rule dataset:
         runtime=10,
     params:
         spec=instance_spec,
-        seeds=config["seeds"],
         master_seed=config["master_seed"],
     script:
         "../../scripts/make_data.py"

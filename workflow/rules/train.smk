@@ -1,26 +1,25 @@
 rule train:
-    """Batched training on one dataset instance and width: every (seed, n) of the part, one tensor program."""
+    """One seed's networks at every n of the sweep, one width, one dataset instance (lowrot.pipeline.train).
+    The execution keys are read from the config at run time: they are no params."""
     input:
-        data=f"{RESULTS}/data/{{dataset}}/{{instance}}.npz",
+        data=rules.dataset.output.data,
     output:
-        table=TRAIN_TABLE,
-        weights=TRAIN_WEIGHTS,
-    params:
-        train=train_params,
-        seeds=config["seeds"],
-        sample_sizes=sweep_sample_sizes,
-        device=config["device"],
-        state=f"{RESULTS}/resume/{TRAIN_JOB}.pt",
+        table=f"{RESULTS}/train/{TRAIN_JOB}.csv",
+        weights=f"{RESULTS}/train/{TRAIN_JOB}.weights.npz",
     log:
         f"{RESULTS}/logs/train/{TRAIN_JOB}.log",
     benchmark:
         f"{RESULTS}/benchmarks/train/{TRAIN_JOB}.tsv"
+    conda:
+        "../envs/lowrot.yaml"
     threads: 1
     resources:
         mem_mb=4000,
         runtime=120,
         gpu=TRAIN_GPUS,
-    conda:
-        "../envs/lowrot.yaml"
+    params:
+        train=train_params,
+        sample_sizes=sweep_sample_sizes,
+        state=f"{RESULTS}/resume/{TRAIN_JOB}.pt",
     script:
         "../../scripts/train.py"
