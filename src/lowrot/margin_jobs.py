@@ -7,12 +7,19 @@ Which solver is used where (stated once, here):
   (:func:`lowrot.margins.ntk_margin_parity_cube`), gamma_ntk2 by the kernel QP on the cube when it has
   at most ``kernel_max_points`` points, gamma_gl by column generation when it has at most
   ``global_max_points`` points; larger problems are skipped and a row with status 'skipped_size' says so.
+  For full-cube parity with d <= ``general_max_dim`` (default 8) also gamma_gl_general: the same
+  column generation with ``general=True`` (no parity certificate, no dictionary seeded with sparse sign
+  directions), the solver that decides the claim that gamma_gl = 1/(4 sqrt(2d)).
 - other datasets (sampled test sets): the general solvers on the first ``population_points`` test
   points (a sample, labelled as such in the ``problem`` column).
 - training sets: gamma_ntk2 (and the kernel machine's test error) for every (seed, n); gamma_ntk and
   gamma_gl for n <= ``training_max_n``; the memorizing network's normalized margin for every set.
 - frozen directions: the LP margin over the m unit directions v_j(0)/||v_j(0)|| of the initialization
   of network (seed, m, d) -- exactly the directions a no-rotation network keeps.
+
+Columns: value, lower, upper (a certified upper bound or +inf, never an estimate), status, certified,
+estimate (gamma_gl's heuristic estimate of its dual bound; NaN for other solvers), mc_stderr,
+iterations, gap. A solver failure is a row with status 'solver_error: <message>', never an exception.
 """
 
 from __future__ import annotations
@@ -31,14 +38,14 @@ from .model import init_network
 
 def _row(problem: str, quantity: str, res, **extra) -> dict:
     row = {"problem": problem, "quantity": quantity, "value": res.value, "lower": res.lower, "upper": res.upper, "status": res.status}
-    for f in ("mc_stderr", "certified", "iterations", "gap"):
+    for f in ("mc_stderr", "certified", "estimate", "iterations", "gap"):
         row[f] = getattr(res, f, np.nan)
     row.update(extra)
     return row
 
 
 def _skipped(problem, quantity, reason, **extra) -> dict:
-    return {"problem": problem, "quantity": quantity, "value": np.nan, "lower": np.nan, "upper": np.nan, "status": reason, **extra}
+    return {"problem": problem, "quantity": quantity, "value": np.nan, "lower": np.nan, "upper": np.inf, "status": reason, **extra}
 
 
 def population_margins(ds: Dataset, s: dict) -> pd.DataFrame:
@@ -60,6 +67,9 @@ def population_margins(ds: Dataset, s: dict) -> pd.DataFrame:
         rows.append(_row(problem, "gamma_gl", global_margin(X, y, tol=s["global_tol"], max_rounds=s["global_max_rounds"], seed=s["seed"]), method="column_generation"))
     else:
         rows.append(_skipped(problem, "gamma_gl", "skipped_size", method="column_generation"))
+    if ds.test_kind == "full_cube" and "support" in ds.meta and ds.d <= s.get("general_max_dim", 8):
+        res = global_margin(X, y, tol=s["global_tol"], max_rounds=s["global_max_rounds"], seed=s["seed"], general=True)
+        rows.append(_row(problem, "gamma_gl_general", res, method="column_generation_general"))
     out = pd.DataFrame(rows)
     out.insert(0, "d", ds.d)
     out["points"] = len(y)
@@ -92,7 +102,7 @@ def training_set_margins(ds: Dataset, s: dict) -> pd.DataFrame:
 
 def frozen_direction_margins(ds: Dataset, s: dict) -> pd.DataFrame:
     """LP margin over the frozen initial directions of network (seed, m, d) for m in
-    s['frozen_widths'], on the population (or the first global_max_points test points) (SPEC §6 G2)."""
+    s['frozen_widths'], on the population (or the first global_max_points test points) (the frozen-direction claim of docs/claims.md)."""
     rows = []
     Xp, yp = ds.X_test[: s["global_max_points"]], ds.y_test[: s["global_max_points"]]
     for si, seed in enumerate(ds.seeds):

@@ -9,9 +9,11 @@ import pandas as pd
 
 def frozen_lp_columns(networks, X_list, y_list, V0) -> pd.DataFrame:
     """Per no-rotation network: the LP margin over its own frozen directions on its training set
-    (the value its normalized margin should approach, SPEC §6 G1), with the LP's status."""
+    (the value its normalized margin should approach; see docs/claims.md), with the LP's status.
+    Invalid data and solver failures are rows (status 'invalid_data: ...' or 'solver_error: ...',
+    value NaN, upper +inf), never exceptions."""
     from .errors import DataError
-    from .margins.global_margin import lp_margin_fixed_directions
+    from .margins.lp import lp_margin_fixed_directions
 
     out = []
     for (seed, n), X, y, V in zip(networks, X_list, y_list, V0):
@@ -19,5 +21,5 @@ def frozen_lp_columns(networks, X_list, y_list, V0) -> pd.DataFrame:
             r = lp_margin_fixed_directions(X, y, V)
             out.append({"seed": seed, "n": n, "frozen_lp_value": r.value, "frozen_lp_upper": r.upper, "frozen_lp_status": r.status})
         except DataError as exc:  # e.g. one class only among the first n points
-            out.append({"seed": seed, "n": n, "frozen_lp_value": math.nan, "frozen_lp_upper": math.nan, "frozen_lp_status": f"invalid_data: {exc}"})
+            out.append({"seed": seed, "n": n, "frozen_lp_value": math.nan, "frozen_lp_upper": math.inf, "frozen_lp_status": f"invalid_data: {exc}"})
     return pd.DataFrame(out)

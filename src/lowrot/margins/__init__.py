@@ -1,17 +1,21 @@
-"""Margins of SPEC §2, each with a certified bracket and a solver status.
+"""The margins defined in docs/science.md, each with a certified bracket and a solver status.
 
     kernel         -- γ_ntk,2 (L2 transport): the NTK kernel, its simplex QP, the kernel machine
     ntk            -- γ_ntk (sup-norm transport): Monte Carlo over v, convex program over q
-    global_margin  -- γ_gl: LP over neuron dictionaries, column generation, certificates
+    global_margin  -- γ_gl: column generation over neuron dictionaries, certified brackets
+    lp             -- γ_gl's LP over a dictionary, result types, status words, parity-cube certificate
+    pricing        -- γ_gl's pricing oracles: heuristic ascent and exact branch and bound
     bracket        -- result types, status words and the simplex helpers shared by the solvers
 
-Scales: γ_ntk,2 and γ_ntk are on the scale of their definitions in SPEC §2; γ_gl is on the scale of
+Scales: γ_ntk,2 and γ_ntk are on the scale of their definitions in docs/science.md; γ_gl is on the scale of
 the normalized margin min_i y_i g(x_i; W) / ||W||_F² (half the LP margin t of a unit-mass signed
 measure of ReLU directions).
 """
 
 from .bracket import CONVERGED_UNCERTIFIED, ITERATION_LIMIT, OPTIMAL, Bracket, project_simplex
 from .global_margin import (
+    NOT_SEPARABLE,
+    SOLVER_ERROR,
     GlobalMarginResult,
     LPMarginResult,
     global_margin,
@@ -36,6 +40,8 @@ __all__ = [
     "OPTIMAL",
     "ITERATION_LIMIT",
     "CONVERGED_UNCERTIFIED",
+    "NOT_SEPARABLE",
+    "SOLVER_ERROR",
     "Bracket",
     "project_simplex",
     "KernelMarginResult",

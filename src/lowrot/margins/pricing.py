@@ -1,0 +1,401 @@
+"""Pricing oracles of the global-margin column generation: maximize h(u) = Σ_i c_i σ(u·x_i) over unit u.
+
+Conventions (stated once, here): X holds the points as rows (||x_i|| <= 1), c the signed weights
+(c_i = q_i y_i at a dual q), σ(z) = max(z, 0). Since h is positively homogeneous, its supremum over the
+unit sphere equals its maximum over the unit ball B whenever that is positive, and every bound below is
+a bound over the ball. Points on one ray merge (σ(u·x) = |x| σ(u·x/|x|)), see :func:`merge_rays`.
+
+Exact pricing (:func:`price_exact`) is a branch and bound over the activity of the points with c_i > 0
+only. Write h = P - N with P(u) = Σ_{c_i > 0} c_i σ(u·x_i) and N(u) = Σ_{c_j < 0} |c_j| σ(u·x_j). A node
+is a polyhedral cone C = {u : b_i x_i·u >= 0 for the decided points} together with, for every positive
+point, an interval [l_i, r_i] containing u·x_i on C ∩ B. On [l_i, r_i] the convex σ lies below its
+secant, σ(z) <= α_i z + γ_i (α_i = r_i/(r_i - l_i), γ_i = -α_i l_i; exact when l_i >= 0 or r_i <= 0), and
+-|c_j| σ(z) = min_{λ_j in [0, 1]} -λ_j |c_j| z is concave, so by minimax (both sides linear in u and in
+(λ, μ), compact convex sets)
+
+    max_{u in C ∩ B} h(u) <= Σ_i c_i γ_i + min_{λ in [0,1]^N, μ >= 0} | v - Σ_j λ_j |c_j| x_j + Σ_k μ_k b_k x_k |,
+    v = Σ_i c_i α_i x_i,
+
+(the distance from v to the zonotope of the negative points plus the polar cone of C). Any feasible
+(λ, μ) gives a valid bound, so the least-squares solver's accuracy does not matter for validity: the
+norm is recomputed from the clipped (λ, μ) (:func:`_box_cone_lsq`). When every positive point is decided the bound is the
+exact maximum of h on the node (the negative part is treated exactly), so the leaves are exact and
+the cells of the arrangement of the positive points are never enumerated beyond what the bounds
+require. The ranges start at [-|x_i|, |x_i|]; a node whose bound does not prune tightens them with
+r_i = |Π_C(x_i)|, l_i = -|Π_C(-x_i)| (nonnegative least squares; any multiplier again gives a valid,
+looser range) and branches on the point with the largest secant slack c_i γ_i. The residual of each
+bound gives a candidate direction (its normalized vector), evaluated exactly: an attained value.
+
+Rounding: each node's bound adds 1e-13 · (|v| + Σ λ_j |c_j| + Σ μ_k) (float64 error of the recomputed
+norm) and ranges are widened by 1e-12; the returned upper bound is the largest bound of any leaf or
+pruned node, times (1 + 1e-9), plus 1e-15 (``ROUNDING``).
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+
+import numpy as np
+from scipy.optimize import nnls
+
+ROUNDING = 1e-9  # relative slack added to every certified upper bound (floating-point rounding)
+_ABS_ROUNDING = 1e-15
+_RANGE_WIDEN = 1e-12
+
+
+def h_values(X: np.ndarray, c: np.ndarray, U: np.ndarray) -> np.ndarray:
+    """h(u) = Σ_i c_i σ(u·x_i) for each row u of U."""
+    return np.maximum(U @ X.T, 0.0) @ c
+
+
+def unit_rows(U) -> np.ndarray:
+    """Rows of U scaled to unit length; zero rows are dropped."""
+    U = np.atleast_2d(np.asarray(U, dtype=np.float64))
+    nrm = np.linalg.norm(U, axis=1)
+    keep = nrm > 0
+    return U[keep] / nrm[keep, None]
+
+
+def merge_rays(X: np.ndarray, c: np.ndarray):
+    """(unit directions, weights) of the points with c_i != 0, one row per ray: σ(u·x) = |x| σ(u·x/|x|),
+    so points on one ray merge into their direction with weight Σ c_i |x_i|; ordered by |weight|."""
+    nrm = np.linalg.norm(X, axis=1)
+    keep = (c != 0) & (nrm > 0)
+    Xh = X[keep] / nrm[keep, None]
+    ch = c[keep] * nrm[keep]
+    if Xh.shape[0]:
+        Xh, inv = np.unique(Xh, axis=0, return_inverse=True)
+        ch = np.bincount(inv.ravel(), weights=ch, minlength=Xh.shape[0])
+    order = np.argsort(-np.abs(ch), kind="stable")
+    return Xh[order], ch[order]
+
+
+def price_heuristic(X: np.ndarray, c: np.ndarray, starts: np.ndarray, steps: int = 30):
+    """Multi-start fixed-point ascent of h(u) on the sphere from the unit rows of ``starts``: u <- s(u)/|s(u)|,
+    s(u) = Σ_{i: u·x_i > 0} c_i x_i (the maximizer of the linear piece of h on u's cell). Returns (values,
+    directions) of the best point seen from each start (attained values: lower estimates of the maximum)."""
+    U = starts.copy()
+    best_v, best_U = h_values(X, c, U), U.copy()
+    for _ in range(steps):
+        G = ((U @ X.T > 0) * c) @ X
+        nrm = np.linalg.norm(G, axis=1)
+        moved = nrm > 0
+        if not moved.any():
+            break
+        U = np.where(moved[:, None], G / np.where(moved, nrm, 1.0)[:, None], U)
+        v = h_values(X, c, U)
+        up = v > best_v
+        best_v = np.where(up, v, best_v)
+        best_U[up] = U[up]
+    return best_v, best_U
+
+
+# --------------------------------------------------------------------------------------------
+# exact pricing: branch and bound over the activity of the positive points
+
+
+def _cone_dist(Bt: np.ndarray, x: np.ndarray) -> float:
+    """|Π_C(x)| for C = {u : B u >= 0} (Bt = Bᵀ, d x k): min_{μ >= 0} |x + Bᵀμ|, recomputed from the
+    clipped multiplier so that the value is an upper bound up to rounding."""
+    if Bt.shape[1] == 0:
+        return float(np.linalg.norm(x))
+    mu, _ = nnls(Bt, -x)
+    return float(np.linalg.norm(x + Bt @ np.maximum(mu, 0.0)))
+
+
+_BOX_WEIGHT = 1e4
+
+
+def _box_cone_lsq(Nt: np.ndarray, Bt: np.ndarray, v: np.ndarray):
+    """A feasible (λ in [0, 1]^N, μ >= 0) nearly minimizing |v - Nt λ + Bt μ|, by one nonnegative least
+    squares in which λ_j + ξ_j = 1 (ξ >= 0) is imposed by rows of weight 1e4 and λ is then clipped to
+    [0, 1]: only feasibility matters for the validity of the bound, and the clipping moves λ by about
+    |residual|/1e8."""
+    d, nN = Nt.shape
+    nB = Bt.shape[1]
+    if nN == 0:
+        mu, _ = nnls(Bt, -v)
+        return np.zeros(0), np.maximum(mu, 0.0)
+    W = _BOX_WEIGHT
+    A = np.zeros((d + nN, 2 * nN + nB))
+    A[:d, :nN] = -Nt
+    A[:d, 2 * nN :] = Bt
+    A[d:, :nN] = W * np.eye(nN)
+    A[d:, nN : 2 * nN] = W * np.eye(nN)
+    b = np.concatenate([-v, np.full(nN, W)])
+    try:
+        sol, _ = nnls(A, b, maxiter=50 * A.shape[1])
+    except RuntimeError:  # iteration limit: any feasible point is valid, fall back to zero
+        sol = np.zeros(A.shape[1])
+    return np.clip(sol[:nN], 0.0, 1.0), np.maximum(sol[2 * nN :], 0.0)
+
+
+def _node_bound(P, cp, Nt, Bt, lo, hi):
+    """(bound, residual) for the node with cone rows Bt (d x k) and ranges [lo, hi] of the positive
+    points (see the module docstring); residual is the vector whose norm is the non-constant part."""
+    width = hi - lo
+    safe = np.where(width > 0, width, 1.0)
+    alpha = np.where(lo >= 0, 1.0, np.where(hi <= 0, 0.0, hi / safe))
+    gamma = np.where((lo < 0) & (hi > 0), -alpha * lo, 0.0)
+    v = (cp * alpha) @ P
+    const = float(cp @ gamma)
+    nN, nB = Nt.shape[1], Bt.shape[1]
+    if nN + nB == 0:
+        r = v
+        scale = float(np.linalg.norm(v))
+    else:
+        lam, mu = _box_cone_lsq(Nt, Bt, v)
+        r = v - Nt @ lam + Bt @ mu
+        scale = float(np.linalg.norm(v) + lam @ np.linalg.norm(Nt, axis=0) + mu.sum())
+    return const + float(np.linalg.norm(r)) + 1e-13 * scale, r
+
+
+def price_exact(X: np.ndarray, c: np.ndarray, incumbent=None, *, threshold: float = -math.inf, max_nodes: int = 20000):
+    """sup over unit u of h(u) = Σ_i c_i σ(u·x_i), by the branch and bound of the module docstring.
+
+    threshold: a level T; nodes whose bound is at most max(T, best attained value) are pruned, so a
+    complete search certifies sup h <= max(T, best) (exactly the supremum when T = -inf, the default).
+    incumbent: an optional (value, u) attained elsewhere.
+
+    Returns (upper, best_value, best_u, complete): when complete, sup h <= upper (``upper`` includes the
+    rounding slack of the module docstring); when the node budget runs out, complete is False and
+    upper is inf. :func:`exact_columns` also returns the directions found above T.
+    """
+    out = _branch_and_bound(X, c, incumbent, threshold, max_nodes)
+    return out["upper"], out["best"], out["u"], out["complete"]
+
+
+def _branch_and_bound(X, c, incumbent, threshold, max_nodes) -> dict:
+    """The search of :func:`price_exact`; also collects every direction attained above ``threshold``
+    (distinct, up to 64) in ``columns``."""
+    d = X.shape[1]
+    Xh, ch = merge_rays(X, c)
+    best = {"v": -math.inf, "u": None} if incumbent is None else {"v": float(incumbent[0]), "u": incumbent[1]}
+    columns = []
+
+    def consider(U):
+        v = h_values(Xh, ch, U)
+        for i in np.flatnonzero(v > threshold)[:64]:
+            if len(columns) < 64 and all(np.abs(U[i] - w).max() > 1e-9 for _, w in columns):
+                columns.append((float(v[i]), U[i]))
+        i = int(np.argmax(v))
+        if v[i] > best["v"]:
+            best["v"], best["u"] = float(v[i]), U[i]
+
+    def result(upper, complete):
+        columns.sort(key=lambda vw: -vw[0])
+        return {"upper": upper, "best": best["v"], "u": best["u"], "complete": complete, "columns": columns}
+
+    consider(np.vstack([np.eye(d), -np.eye(d)]))
+    if Xh.shape[0] and d <= 3:  # exact candidate sets (a sweep of the circle, faces of the sphere)
+        cand = low_dim_candidates(Xh, ch, max_nodes)
+        if cand is not None:
+            consider(cand)
+            return result(max(best["v"], 0.0) * (1.0 + ROUNDING) + _ABS_ROUNDING, True)
+    pos = ch > 0
+    P, cp = Xh[pos], ch[pos]
+    Nt = (Xh[~pos] * -ch[~pos, None]).T  # d x (negative points), columns |c_j| x_j
+    if P.shape[0]:  # a few ascents give a good incumbent before the search
+        vals, dirs = price_heuristic(Xh, ch, np.vstack([P, unit_rows(P[:8].sum(0, keepdims=True))]))
+        consider(dirs[np.argsort(-vals)[:8]])
+    upper = 0.0  # the largest bound of a pruned node or leaf (h <= 0 near u = 0 is covered by best >= 0)
+    stack = [(np.zeros((d, 0)), -np.ones(P.shape[0]), np.ones(P.shape[0]))]
+    nodes = 0
+    while stack:
+        Bt, lo, hi = stack.pop()
+        nodes += 1
+        if nodes > max_nodes:
+            return result(math.inf, False)
+        level = max(best["v"] * (1.0 + 1e-12), threshold)
+        bound, r = _node_bound(P, cp, Nt, Bt, lo, hi)
+        if bound > level:  # tighten the ranges on this cone and try again
+            for i in np.flatnonzero((lo < 0) & (hi > 0)):
+                hi[i] = min(hi[i], _cone_dist(Bt, P[i]) + _RANGE_WIDEN)
+                lo[i] = max(lo[i], -_cone_dist(Bt, -P[i]) - _RANGE_WIDEN)
+            bound, r = _node_bound(P, cp, Nt, Bt, lo, hi)
+        rn = float(np.linalg.norm(r))
+        if rn > 0:
+            consider((r / rn)[None])
+        level = max(best["v"] * (1.0 + 1e-12), threshold)
+        amb = (lo < 0) & (hi > 0)
+        slack = np.where(amb, cp * hi * -lo / np.where(amb, hi - lo, 1.0), 0.0)
+        if bound <= level or not amb.any() or slack.max() <= 1e-13:
+            upper = max(upper, bound)
+            continue
+        i = int(np.argmax(slack))
+        lo_a, hi_a = lo.copy(), hi.copy()
+        lo_a[i] = 0.0  # child: x_i active (u·x_i >= 0)
+        hi[i] = 0.0  # child: x_i inactive (u·x_i <= 0)
+        stack.append((np.hstack([Bt, -P[i][:, None]]), lo, hi))
+        stack.append((np.hstack([Bt, P[i][:, None]]), lo_a, hi_a))
+    return result(max(upper, best["v"], 0.0) * (1.0 + ROUNDING) + _ABS_ROUNDING, True)
+
+
+def polish(X: np.ndarray, c: np.ndarray, U: np.ndarray, steps: int = 4):
+    """Local ascent of h from each unit row of U that can reach the faces of the arrangement: at u, the
+    exact maximizer of h over the closed cone of u's activity pattern of the positive points (the leaf
+    bound of the module docstring) replaces u while h increases. Returns (values, directions)."""
+    Xh, ch = merge_rays(X, c)
+    pos = ch > 0
+    P, cp = Xh[pos], ch[pos]
+    Nt = (Xh[~pos] * -ch[~pos, None]).T
+    vals, out = h_values(Xh, ch, U), U.copy()
+    for k in range(U.shape[0]):
+        u = U[k]
+        for _ in range(steps):
+            act = P @ u >= 0
+            Bt = (P * np.where(act, 1.0, -1.0)[:, None]).T
+            lo, hi = np.where(act, 0.0, -1.0), np.where(act, 1.0, 0.0)
+            _, r = _node_bound(P, cp, Nt, Bt, lo, hi)
+            rn = float(np.linalg.norm(r))
+            if rn == 0:
+                break
+            v = float(h_values(Xh, ch, (r / rn)[None])[0])
+            if v <= vals[k] * (1.0 + 1e-12):
+                break
+            vals[k], out[k], u = v, r / rn, r / rn
+    return vals, out
+
+
+def exact_dual_bound(X: np.ndarray, c: np.ndarray, threshold: float, max_nodes: int):
+    """(certified bound on sup_u |h(u)| or inf, [directions u with |h(u)| > threshold, best first])
+    for h(u) = Σ_i c_i σ(u·x_i), by the search of :func:`price_exact` on +h and -h at level ``threshold``."""
+    ups, cols = [], []
+    for sign in (1.0, -1.0):
+        out = _branch_and_bound(X, sign * c, None, threshold, max_nodes)
+        ups.append(out["upper"] if out["complete"] else math.inf)
+        cols.extend(out["columns"])
+    cols.sort(key=lambda vw: -vw[0])
+    return max(ups), [u for _, u in cols]
+
+
+# --------------------------------------------------------------------------------------------
+# exact candidate sets in dimension <= 3
+
+
+def low_dim_candidates(X: np.ndarray, c: np.ndarray, max_vertices: int = 20000) -> np.ndarray | None:
+    """For d <= 3: a finite set of unit directions containing a maximizer of h(u) over the sphere (see
+    :func:`_circle_candidates` and :func:`_sphere_candidates`); None if d > 3 or the enumeration is too large."""
+    d = X.shape[1]
+    Xh, ch = merge_rays(X, c)
+    if d > 3:
+        return None
+    if Xh.shape[0] == 0 or d == 1:
+        return np.vstack([np.eye(d), -np.eye(d)])
+    return _circle_candidates(Xh, ch) if d == 2 else _sphere_candidates(Xh, ch, max_vertices)
+
+
+def _sphere_candidates(Xh: np.ndarray, ch: np.ndarray, max_vertices: int) -> np.ndarray | None:
+    """Points of the unit sphere in R^3 among which h(u) attains its maximum (unit x_i).
+
+    A maximizer lies in the relative interior of a face of the arrangement of great circles
+    G_i = {u·x_i = 0}: (a) inside a cell with sign pattern A, where h = <s_A, u>, so u = s_A/|s_A|; every
+    cell has a vertex of the arrangement on its boundary (or, if all circles share one axis, the axis),
+    and its pattern is the signs at that vertex completed by some signs of the circles through it, so
+    s_A/|s_A| for all those completions (a superset of the cells) covers (a); (b) on an arc of some G_i,
+    or at a vertex: covered by the circle sweep of :func:`_circle_candidates` inside the plane of G_i.
+    Returns None when a vertex lies on more than 16 circles or there are more than ``max_vertices``
+    vertices (then the enumeration is not attempted).
+    """
+    m = Xh.shape[0]
+    cand = [Xh, -Xh]
+    # (b) arcs and vertices: the circle sweep inside each plane x_i^⊥
+    for i in range(m):
+        basis = np.linalg.svd(Xh[i][None])[2][1:]  # orthonormal basis of x_i^⊥ (2 x 3)
+        Pl = Xh @ basis.T
+        pn = np.linalg.norm(Pl, axis=1)
+        on = pn > 1e-12
+        if on.any():
+            cand.append(_circle_candidates(Pl[on] / pn[on, None], ch[on] * pn[on]) @ basis)
+    # (a) cells, through the vertices ±(x_i × x_j)/|x_i × x_j| (and ±x_k for a common axis)
+    i, j = np.triu_indices(m, 1)
+    V = np.cross(Xh[i], Xh[j])
+    vn = np.linalg.norm(V, axis=1)
+    V = V[vn > 1e-12] / vn[vn > 1e-12, None]
+    V = np.vstack([V, -V, Xh, -Xh])
+    V = np.unique(np.round(V, 12), axis=0)
+    if V.shape[0] > max_vertices:
+        return None
+    D = V @ Xh.T
+    Zs = np.abs(D) <= 1e-10
+    base = D > 1e-10
+    for r in range(V.shape[0]):
+        Z = np.flatnonzero(Zs[r])
+        if Z.size > 16:
+            return None
+        combos = np.array(list(itertools.product((False, True), repeat=Z.size)), dtype=bool).reshape(2**Z.size, Z.size)
+        A = np.repeat(base[r][None], combos.shape[0], axis=0)
+        A[:, Z] = combos
+        S = (A * ch) @ Xh
+        sn = np.linalg.norm(S, axis=1)
+        cand.append(S[sn > 0] / sn[sn > 0, None])
+    return np.vstack(cand)
+
+
+def _circle_candidates(Xh: np.ndarray, ch: np.ndarray) -> np.ndarray:
+    """Points of the unit circle among which h(u) attains its maximum (unit x_i in R^2): the zeros ±x_i^⊥
+    of the u·x_i, and s_A/|s_A| for each arc between consecutive zeros whose own s_A = Σ_{i active on the
+    arc} c_i x_i points into the arc."""
+    phi = np.arctan2(Xh[:, 1], Xh[:, 0])
+    brk = np.sort(np.mod(np.concatenate([phi + math.pi / 2, phi - math.pi / 2]), 2 * math.pi))
+    ends = np.stack([np.cos(brk), np.sin(brk)], axis=1)
+    nxt = np.roll(brk, -1)
+    width = np.mod(nxt - brk, 2 * math.pi)
+    width[width == 0] = 2 * math.pi if brk.size == 1 else 0.0
+    mid = brk + width / 2
+    mids = np.stack([np.cos(mid), np.sin(mid)], axis=1)
+    S = ((mids @ Xh.T > 0) * ch) @ Xh
+    psi = np.arctan2(S[:, 1], S[:, 0])
+    inside = (np.mod(psi - brk, 2 * math.pi) <= width) & (np.linalg.norm(S, axis=1) > 0)
+    tops = S[inside] / np.linalg.norm(S[inside], axis=1, keepdims=True)
+    return np.vstack([ends, tops])
+
+
+# --------------------------------------------------------------------------------------------
+# heuristic candidates and entering columns
+
+
+def heuristic_candidates(
+    X: np.ndarray,
+    c: np.ndarray,
+    pool: np.ndarray,
+    support: np.ndarray,
+    rng: np.random.Generator,
+    n_random: int = 64,
+    n_pool: int = 64,
+    n_polish: int = 8,
+) -> np.ndarray:
+    """Candidate directions for max |h|: the whole ``pool`` and the end points of the fixed-point ascent
+    of +h and -h started from the best pool directions, the current measure's support, the data
+    directions with c_i != 0 and random directions (each start and its negative), the ``n_polish`` best
+    ascent end points after :func:`polish`, and for d <= 3 the exact candidate sets of
+    :func:`low_dim_candidates`."""
+    starts = np.vstack(
+        [
+            pool[np.argsort(-np.abs(h_values(X, c, pool)))[:n_pool]] if pool.shape[0] else pool,
+            support,
+            unit_rows(X[c != 0]),
+            unit_rows(rng.standard_normal((n_random, X.shape[1]))),
+        ]
+    )
+    starts = np.vstack([starts, -starts])
+    exact = [low_dim_candidates(X, sign * c) for sign in (1.0, -1.0)] if X.shape[1] <= 3 else []
+    ascents = []
+    for sign in (1.0, -1.0):
+        vals, dirs = price_heuristic(X, sign * c, starts)
+        top = dirs[np.argsort(-vals)[:n_polish]]
+        ascents += [dirs, polish(X, sign * c, top)[1]]
+    return np.vstack([pool] + ascents + [e for e in exact if e is not None])
+
+
+def entering_columns(X: np.ndarray, c: np.ndarray, cand: np.ndarray, threshold: float, k: int) -> np.ndarray:
+    """Up to k distinct candidates with |h(u)| > threshold, best first."""
+    price = np.abs(h_values(X, c, cand))
+    out = []
+    for i in np.argsort(-price):
+        if price[i] <= threshold or len(out) >= k:
+            break
+        if all(np.abs(cand[i] - v).max() > 1e-9 for v in out):
+            out.append(cand[i])
+    return np.array(out).reshape(-1, X.shape[1])
