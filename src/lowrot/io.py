@@ -27,6 +27,17 @@ def atomic_path(path):
         raise
 
 
+def read_table(path):
+    """A table written by :func:`write_table`; an empty file (a summary with no rows, e.g. no width
+    study at this scale) is an empty frame."""
+    import pandas as pd
+
+    try:
+        return pd.read_csv(path)
+    except pd.errors.EmptyDataError:
+        return pd.DataFrame()
+
+
 def write_table(df, path) -> None:
     """Write a tidy table as CSV, atomically, with a fixed float format so that equal tables are equal bytes."""
     with atomic_path(path) as tmp:

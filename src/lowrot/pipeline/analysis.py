@@ -6,7 +6,7 @@ from __future__ import annotations
 import pandas as pd
 
 from ..claims import claims_latex, claims_markdown, claims_table
-from ..io import write_table, write_text
+from ..io import read_table, write_table, write_text
 from ..summaries import margin_exponents, margin_report, regime_tables
 
 
@@ -30,7 +30,7 @@ def margin_summary(population, exponents, markdown, latex) -> None:
 
 def claims(tables: dict, analysis: dict, csv, markdown, latex) -> None:
     """The claims table from the aggregated tables (table name -> path) as CSV, markdown and LaTeX."""
-    df = claims_table({name: pd.read_csv(path) for name, path in tables.items()}, dict(analysis))
+    df = claims_table({name: read_table(path) for name, path in tables.items()}, dict(analysis))
     write_table(df, csv)
     write_text(claims_markdown(df), markdown)
     write_text(claims_latex(df), latex)

@@ -21,6 +21,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable
 
+from ..io import read_table
 from .grid import sweep_dims, uses_kind, width_sweep
 
 COMMON_KEYS = ("datasets", "figures.dpi")  # titles describe the datasets; the job saves at figures.dpi
@@ -160,16 +161,6 @@ def figure_config(cfg: dict, name: str) -> dict:
             src, dst = src[p], dst.setdefault(p, {})
         dst[last] = src[last]
     return out
-
-
-def read_table(path):
-    """A table; an empty file (a summary with no rows, e.g. no fits at this scale) is an empty frame."""
-    import pandas as pd
-
-    try:
-        return pd.read_csv(path)
-    except pd.errors.EmptyDataError:
-        return pd.DataFrame()
 
 
 def read_weights(path) -> dict:
