@@ -12,8 +12,12 @@ Modules (one idea each):
     rules     -- verdict rules (equivalence and end-point rules, rivals)
     summaries -- aggregated tables of the regimes
     claims    -- the claim specification table and the claims table
-    io        -- atomic file writes
-    plots     -- figures from aggregated tables
+    io        -- atomic file writes, reading tables
+    tables    -- concatenation and canonical row order of tables
+    jobs      -- plumbing of the scripts (job object, logging, tracebacks into the log)
+    plots     -- drawing functions for figures from aggregated tables
+    pipeline  -- the stage layer the scripts call (grid, data, train, margins, tables, analysis,
+                 figures with the one registry of figures)
 """
 
 import os

@@ -67,10 +67,6 @@ def first_seed_data(wildcards):
     )[0]
 
 
-def population_margin_settings(wildcards=None):
-    return grid.margin_settings(config, "population")
-
-
 def sweep_outputs(sweep, output, widths=None, seeds=SEEDS, instances=None):
     """One output of every training job of a sweep (optionally some widths, seeds or instances)."""
     sw = config["sweeps"][sweep]

@@ -16,7 +16,7 @@ rule population_margins:
         runtime=60,
     params:
         kind="population",
-        margins=population_margin_settings(),
+        margins=grid.margin_settings(config, "population"),
     script:
         "../../scripts/margins.py"
 

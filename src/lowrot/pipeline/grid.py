@@ -24,10 +24,6 @@ MARGIN_KEYS = {
     "parity": ["parity_ntk_directions", "general_max_dim", "global_tol", "global_max_rounds", "global_max_points", "seed"],
 }
 
-# The per-seed margin kinds (their rows are per network seed) and the one read from the test set only.
-PER_SEED_MARGINS = ("training", "frozen")
-
-
 def margin_settings(cfg: dict, kind: str) -> dict:
     """The ``margins`` keys one kind of margin job reads (and nothing else, so other keys do not rerun it)."""
     return {k: cfg["margins"][k] for k in MARGIN_KEYS[kind]}
