@@ -6,7 +6,7 @@ device's measured float32 matmul rate, and the time per iteration of the kernel-
 paper's largest population size (float64, as every margin is read), next to the float64 matmul rate;
 then the GPU/CPU ratios. A benchmark, not a test. Without CUDA it prints the CPU rows and says so.
 
-Sizes: the training step uses the paper's (n, d, m) with B networks (B = networks_per_batch on the
+Sizes: the training step uses the paper's (n, d, m) with B networks (B = execution.networks_per_batch on the
 GPU, 1 on the CPU; rates are per network so the ratio compares like with like). Flops counted per
 network-step: 4 n m d (forward and backward matmuls) + 2 n m; elementwise work gets no credit.
 The QP iteration is dominated by one (n x n) matrix-vector product: 2 n^2 flops.
@@ -111,10 +111,10 @@ def main():
     print(f"training step: n={n}, d={d}, m={m} (float32); kernel QP: n={qp_n} (float64)\n")
     res = {}
     for dev in devices:
-        B = cfg["train"]["networks_per_batch"] if dev.type == "cuda" else 1
+        B = cfg["execution"]["networks_per_batch"] if dev.type == "cuda" else 1
         peak32 = matmul_gflops(dev, torch.float32, 4096 if dev.type == "cuda" else 2048)
         peak64 = matmul_gflops(dev, torch.float64, 4096 if dev.type == "cuda" else 1024)
-        t_step = train_step(dev, B, n, d, m, cfg["train"]["chunk_rows"])
+        t_step = train_step(dev, B, n, d, m, cfg["execution"]["chunk_rows"])
         flops = 4 * n * m * d + 2 * n * m
         t_qp, its = qp_iteration(dev, qp_n, d, 30 if dev.type == "cpu" else 200)
         res[dev.type] = (t_step, t_qp)
