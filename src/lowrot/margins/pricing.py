@@ -28,7 +28,8 @@ bound gives a candidate direction (its normalized vector), evaluated exactly: an
 
 Rounding: each node's bound adds 1e-13 · (|v| + Σ λ_j |c_j| + Σ μ_k) (float64 error of the recomputed
 norm) and ranges are widened by 1e-12; the returned upper bound is the largest bound of any leaf or
-pruned node, times (1 + 1e-9), plus 1e-15 (``ROUNDING``).
+pruned node, times (1 + 1e-12), plus 1e-15 (``ROUNDING``); a tolerance below about 1e-11 therefore cannot be
+certified.
 """
 
 from __future__ import annotations
@@ -39,7 +40,7 @@ import math
 import numpy as np
 from scipy.optimize import nnls
 
-ROUNDING = 1e-9  # relative slack added to every certified upper bound (floating-point rounding)
+ROUNDING = 1e-12  # relative slack added to every certified upper bound (floating-point rounding)
 _ABS_ROUNDING = 1e-15
 _RANGE_WIDEN = 1e-12
 
