@@ -9,6 +9,11 @@
 2. γ_gl: column generation on 2-sparse parity, on the full cube (certified by the closed form) and on
    samples (certified only where exact pricing applies; otherwise labelled), with times.
 3. γ_ntk: the parity fast path (population value by Monte Carlo over v) for the record.
+4. γ_gl on training sets: the distribution (median, 90%, max, certified share) of solve times of
+   global_margin(X, y, tol=1e-6, max_rounds=60) over the default run's 2-parity training sets
+   (d in {6, 8, 10}, n in {16, 32, 64}, seeds 0-2), the same sets rotated by a random orthogonal map
+   (d <= 8), and random sphere data (d <= 8, n <= 64); and the general solver (general=True) on the
+   cube. --gl-sets picks 'quick' (d <= 6, n <= 32; about 2 minutes) or 'full' (long: tens of minutes).
 
 Usage: python benchmarks/bench_margins.py [--quick] [--threads N]
 (On a machine shared with other jobs, --threads 1 avoids the OpenMP spin-waits that otherwise make
@@ -25,7 +30,7 @@ import time
 import numpy as np
 import torch
 
-from lowrot.data import hypercube, parity_labels, sample_parity
+from lowrot.data import hypercube, make_dataset, parity_labels, sample_parity
 from lowrot.margins import global_margin, kernel_margin, ntk_kernel, ntk_margin_parity_cube
 
 
@@ -112,14 +117,14 @@ def bench_global(cube_dims, sample_cases, seed=0):
             f"{res.upper:.8f}",
             f"{res.width / res.lower:.1e}",
             res.certificate if res.certified else "no",
-            f"{res.upper_estimate:.8f}",
+            f"{res.estimate:.8f}",
             res.status,
             res.rounds,
             f"{dt:.2f}",
         )
     exact = ", ".join(f"{d}: {1 / (4 * math.sqrt(2 * d)):.8f}" for d in sorted({r[1] for r in rows}))
     print(f"    exact value 1/(4 sqrt(2d)) when the sample holds one complete square: {exact}")
-    print("    'estimate': the smallest heuristic estimate of the dual bound (a bound only where certified)")
+    print("    'estimate': the smallest heuristic estimate of the dual bound (never a bound; upper is inf unless certified)")
 
 
 def bench_ntk(dims, num_directions):
@@ -132,10 +137,68 @@ def bench_ntk(dims, num_directions):
         row(d, f"{r.value:.6f}", f"{r.mc_stderr:.2e}", f"{d * r.value:.4f}", f"{time.perf_counter() - t0:.2f}")
 
 
+def training_sets(full: bool):
+    """(family, d, n, seed, X, y) of section 4."""
+    spec = dict(kind="parity", coords=[0, 1], pool_size=1024, test_points=10000, full_cube_max_dim=16)
+    dims, sizes = ([6, 8, 10], [16, 32, 64]) if full else ([6], [16, 32])
+    out = []
+    for rot in (False, True):
+        for d in dims if not rot else [x for x in dims if x <= 8]:
+            ds = make_dataset({**spec, "d": d, "rotation": rot}, [0, 1, 2])
+            for si in range(3):
+                for n in sizes:
+                    out.append(("parity_rotated" if rot else "parity", d, n, si, *ds.train_set(si, n)))
+    for d in [4, 6, 8] if full else [4, 6]:
+        for n in sizes:
+            for seed in range(3 if full else 1):
+                rng = np.random.default_rng(1000 * d + n + seed)
+                X = rng.standard_normal((n, d))
+                X *= rng.uniform(0.5, 1.0, (n, 1)) / np.linalg.norm(X, axis=1, keepdims=True)
+                y = np.where(rng.random(n) < 0.5, 1.0, -1.0)
+                y[:2] = (1.0, -1.0)
+                out.append(("sphere", d, n, seed, X, y))
+    return out
+
+
+def bench_training_sets(full: bool):
+    print("\n== γ_gl on training sets: global_margin(X, y, tol=1e-6, max_rounds=60) ==")
+    row = table([15, 3, 4, 5, 16, 11, 9, 6, 8])
+    row("family", "d", "n", "seed", "status", "lower", "rel.width", "rounds", "s")
+    times = {}
+    for fam, d, n, seed, X, y in training_sets(full):
+        t0 = time.perf_counter()
+        res = global_margin(X, y, tol=1e-6, max_rounds=60)
+        dt = time.perf_counter() - t0
+        row(fam, d, n, seed, res.status, f"{res.lower:.8f}", f"{res.relative_width:.1e}", res.rounds, f"{dt:.2f}")
+        times.setdefault((fam, d <= 8), []).append((dt, res.certified, res.status == "optimal"))
+    row = table([15, 6, 5, 8, 8, 8, 10, 10])
+    print()
+    row("family", "d<=8", "sets", "median", "90%", "max", "certified", "optimal")
+    for (fam, small), v in sorted(times.items()):
+        t = np.array([x[0] for x in v])
+        row(fam, str(small), len(v), f"{np.median(t):.2f}", f"{np.quantile(t, 0.9):.2f}", f"{t.max():.2f}",
+            f"{np.mean([x[1] for x in v]):.0%}", f"{np.mean([x[2] for x in v]):.0%}")
+
+
+def bench_general_cube(dims):
+    print("\n== γ_gl of 2-parity on the full cube by the general solver (general=True: no certificate, no sparse seeds) ==")
+    row = table([3, 5, 12, 12, 12, 9, 16, 7, 8])
+    row("d", "n", "lower", "upper", "1/(4√(2d))", "contains", "status", "rounds", "s")
+    for d in dims:
+        X = hypercube(d)
+        y = parity_labels(X, (0, 1))
+        t0 = time.perf_counter()
+        res = global_margin(X, y, tol=1e-6, max_rounds=60, general=True)
+        exact = 1 / (4 * math.sqrt(2 * d))
+        row(d, X.shape[0], f"{res.lower:.8f}", f"{res.upper:.8f}", f"{exact:.8f}", str(res.contains(exact)), res.status, res.rounds, f"{time.perf_counter() - t0:.2f}")
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="smaller sizes (about a minute)")
     ap.add_argument("--threads", type=int, default=None, help="torch threads (1 is steadier on a shared machine)")
+    ap.add_argument("--only-gl", action="store_true", help="run only section 4 (γ_gl training sets and the general solver)")
+    ap.add_argument("--gl-sets", choices=["quick", "full"], default="quick", help="section 4's sets")
     args = ap.parse_args()
     if args.threads:
         torch.set_num_threads(args.threads)
@@ -143,14 +206,22 @@ def main():
         f"torch {torch.__version__}, {torch.get_num_threads()} threads, {os.cpu_count()} CPUs, "
         f"load average {os.getloadavg()[0]:.2f}"
     )
+    if args.only_gl:
+        bench_general_cube(range(3, 9) if args.gl_sets == "full" else range(3, 7))
+        bench_training_sets(args.gl_sets == "full")
+        return
     if args.quick:
         bench_kernel([500, 1000], [10, 20])
         bench_global(range(3, 9), [(6, 100), (6, 12)])
         bench_ntk([4, 8, 12], 4000)
+        bench_general_cube(range(3, 7))
+        bench_training_sets(False)
     else:
         bench_kernel([1000, 2000, 4000], [10, 20])
         bench_global(range(3, 11), [(6, 100), (6, 12), (8, 200), (8, 30), (10, 300), (10, 40)])
         bench_ntk([4, 6, 8, 10, 12, 14, 16], 20000)
+        bench_general_cube(range(3, 9))
+        bench_training_sets(True)
 
 
 if __name__ == "__main__":
