@@ -9,7 +9,12 @@ work it did. Status words (one vocabulary for all solvers):
 - ``'iteration_limit'``: the solver stopped at its iteration (or round) limit; the bracket is still
   valid but wider than requested;
 - ``'converged_uncertified'`` (global margin only): no improving column was found, but the search
-  for one was heuristic, so ``upper`` is an estimate, not a bound (``certified`` is False).
+  for one was heuristic, so nothing certifies an upper end: ``upper`` is +inf and the heuristic
+  value sits in ``estimate`` (``certified`` is False). ``upper`` only ever holds a certified bound;
+- ``'stalled'`` (global margin): nothing enters and the certified bracket is wider than requested;
+- ``'not_separable'`` (global margin): the certified upper bound is 0 up to rounding, value = lower = 0;
+- ``'solver_error: <message>'``: the LP solver failed; value = lower = NaN, upper = +inf, the
+  solver's message is kept. Solvers never raise on a numerical failure.
 
 Shared helpers: :func:`project_simplex` (sort-based Euclidean projection, batched and masked),
 :func:`merge_duplicates` / :func:`spread_weights` (identical points with the same label merge
