@@ -7,8 +7,10 @@ Which solver is used where (stated once, here):
   (:func:`lowrot.margins.ntk_margin_parity_cube`), gamma_ntk2 by the kernel QP on the cube when it has
   at most ``kernel_max_points`` points, gamma_gl by column generation when it has at most
   ``global_max_points`` points; larger problems are skipped and a row with status 'skipped_size' says so.
-  For full-cube parity with d <= ``general_max_dim`` (default 8) also gamma_gl_general: the same
-  column generation with ``general=True`` (no parity certificate, no dictionary seeded with sparse sign
+- population margins of 2-sparse parity over ``parity_dims`` (no dataset, :func:`parity_population_margins`):
+  gamma_ntk exactly per direction; gamma_gl certified where the cube has at most ``global_max_points``
+  points (closed form beyond); for d <= ``general_max_dim`` also gamma_gl_general: the same column
+  generation with ``general=True`` (no parity certificate, no dictionary seeded with sparse sign
   directions), the solver that decides the claim that gamma_gl = 1/(4 sqrt(2d)).
 - other datasets (sampled test sets): the general solvers on the first ``population_points`` test
   points (a sample, labelled as such in the ``problem`` column).
@@ -67,9 +69,6 @@ def population_margins(ds: Dataset, s: dict) -> pd.DataFrame:
         rows.append(_row(problem, "gamma_gl", global_margin(X, y, tol=s["global_tol"], max_rounds=s["global_max_rounds"], seed=s["seed"]), method="column_generation"))
     else:
         rows.append(_skipped(problem, "gamma_gl", "skipped_size", method="column_generation"))
-    if ds.test_kind == "full_cube" and "support" in ds.meta and ds.d <= s.get("general_max_dim", 8):
-        res = global_margin(X, y, tol=s["global_tol"], max_rounds=s["global_max_rounds"], seed=s["seed"], general=True)
-        rows.append(_row(problem, "gamma_gl_general", res, method="column_generation_general"))
     out = pd.DataFrame(rows)
     out.insert(0, "d", ds.d)
     out["points"] = len(y)

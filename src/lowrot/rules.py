@@ -44,6 +44,7 @@ class ClaimSpec:
     delta: float = 0.0
     rival: float | None = None
     rival_text: str = ""
+    note: str = ""  # an extra condition of the rule, printed with it
 
     def __post_init__(self):
         if self.kind not in KINDS:
@@ -67,6 +68,8 @@ class ClaimSpec:
             return "shown, no verdict"
         else:
             return "sanity check (cannot fail for a correct computation): pass/fail, not a claim"
+        if self.note:
+            text += f"; {self.note}"
         if self.rival is not None:
             text += f"; rival {self.rival_text or fmt(self.rival)} excluded iff the interval misses [{fmt(self.rival - d)}, {fmt(self.rival + d)}]"
         return text

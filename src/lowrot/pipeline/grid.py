@@ -18,7 +18,7 @@ from __future__ import annotations
 # Exactly the ``margins`` keys each margin job reads (lowrot.margin_jobs); tests/test_pipeline.py
 # checks these against the keys the functions look up.
 MARGIN_KEYS = {
-    "population": ["population_points", "ntk_directions", "ntk_tol", "kernel_max_points", "kernel_tol", "global_max_points", "global_tol", "global_max_rounds", "general_max_dim", "seed"],
+    "population": ["population_points", "ntk_directions", "ntk_tol", "kernel_max_points", "kernel_tol", "global_max_points", "global_tol", "global_max_rounds", "seed"],
     "training": ["sample_sizes", "kernel_tol", "training_max_n", "ntk_directions_training", "ntk_tol", "global_tol", "global_max_rounds", "seed"],
     "frozen": ["global_max_points", "frozen_widths"],
     "parity": ["parity_ntk_directions", "general_max_dim", "global_tol", "global_max_rounds", "global_max_points", "seed"],
