@@ -25,7 +25,6 @@ import subprocess
 import sys
 import time
 
-import numpy as np
 
 from lowrot.data import hypercube, parity_labels
 from lowrot.margins import lp_margin_fixed_directions
@@ -102,8 +101,7 @@ def main():
     if d == 10:
         r, dt = frozen[TARGET_M]
         met = dt <= TARGET_S and r.relative_width <= TARGET_WIDTH and r.status == "optimal"
-        print(f"    target m = {TARGET_M}: <= {TARGET_S:.0f} s and relative width <= {TARGET_WIDTH:g}: "
-              f"{dt:.2f} s, {r.relative_width:.1e} -> {'met' if met else 'NOT met'}")
+        print(f"    target m = {TARGET_M}: <= {TARGET_S:.0f} s and relative width <= {TARGET_WIDTH:g}: {dt:.2f} s, {r.relative_width:.1e} -> {'met' if met else 'NOT met'}")
     if args.skip_highs:
         return
 
