@@ -1,8 +1,10 @@
 """The memorizing KKT-type network (docs/science.md#memorizing-network, claim R6 in docs/claims.md): one neuron per training point.
 
 Neuron i has v_i = x_i / ||x_i|| and a_i = y_i (both of unit size, so every neuron carries the same
-weight mass). Its normalized margin min_i y_i g(x_i) / ||W||_F^2 is of order 1/n: the value that a
-bad KKT point of the margin objective may have, and that GF is claimed to escape.
+weight mass). On nearly orthogonal points its normalized margin min_i y_i g(x_i) / ||W||_F^2 is of
+order 1/n: the value that a bad KKT point of the margin objective may have, and that GF is claimed to
+escape. On correlated data such as the parity cube it need not even fit (its margin can be
+negative), so claim R6 tests GF's margin against the 1/n rate itself; this margin is reported alongside.
 """
 
 from __future__ import annotations

@@ -162,8 +162,8 @@ def milestone_label(event: str, cfg: dict | None = None) -> str:
 def header(fig, title: str, *details: str) -> None:
     """Figure title (bold line) and the self-description lines below it."""
     width = max(int(fig.get_figwidth() * 13), 60)
-    lines = [w for d in details if d for w in textwrap.wrap(d, width)]
-    fig.suptitle("\n".join([title] + lines), fontsize=8.5)
+    lines = [w for d in (title, *details) if d for w in textwrap.wrap(d, width)]
+    fig.suptitle("\n".join(lines), fontsize=8.5)
 
 
 def _learner_label(row) -> str:
@@ -381,25 +381,39 @@ def n_star_vs_d(nstar: pd.DataFrame, fits: pd.DataFrame, epsilon: float, cfg: di
     ns = nstar[np.isclose(nstar["epsilon"], epsilon) & (nstar["groups"].fillna(0) == 0)]
     fig, ax = _subplots(figsize=(7, 5.2))
     absent = []
+    censored_drawn = False
     for key, g in ns.groupby(["sweep", "learner", "m"]):
         g = g.sort_values("d")
         f = fits[(fits["sweep"] == key[0]) & (fits["m"] == key[2]) & (fits["x"] == "d") & np.isclose(fits["epsilon"], epsilon)] if len(fits) else fits
         label = _learner_label({"learner": key[1], "sweep": key[0], "m": key[2]}) + _fit_text(f)
         ok = g[np.isfinite(g["n_star"])]
-        absent += [f"{key[0]} d={int(d)}" for d in g.loc[~np.isfinite(g["n_star"]), "d"]]
-        if ok.empty:
-            continue
-        lo = ok["n_star_lo"] if "n_star_lo" in ok else ok["n_star"]
-        hi = ok["n_star_hi"] if "n_star_hi" in ok else ok["n_star"]
-        colour = interval_bars(ax, ok["d"], ok["n_star"], lo, hi, label=label, open_label="n* interval open above (censored or not computed)")
-        left = ok[ok["censored"].map(_censored_kind) == "left"] if "censored" in ok else ok.iloc[:0]
-        ax.scatter(left["d"], left["n_star"], s=80, facecolors="white", edgecolors=colour, zorder=6)
+        # censored cells: no point estimate, but a finite interval is drawn as a bar with a hollow marker
+        cens = g[~np.isfinite(g["n_star"])]
+        if "n_star_lo" in cens:
+            cens = cens[np.isfinite(cens["n_star_lo"]) & np.isfinite(cens["n_star_hi"]) & (cens["n_star_lo"] > 0)]
+        else:
+            cens = cens.iloc[:0]
+        absent += [f"{key[0]} d={int(d)}" for d in g.loc[~np.isfinite(g["n_star"]) & ~g["d"].isin(cens["d"]), "d"]]
+        colour = None
+        if len(ok):
+            lo = ok["n_star_lo"] if "n_star_lo" in ok else ok["n_star"]
+            hi = ok["n_star_hi"] if "n_star_hi" in ok else ok["n_star"]
+            colour = interval_bars(ax, ok["d"], ok["n_star"], lo, hi, label=label, open_label="n* interval open above (censored or not computed)")
+            left = ok[ok["censored"].map(_censored_kind) == "left"] if "censored" in ok else ok.iloc[:0]
+            if len(left):  # a point value at the grid floor that is really an upper bound
+                ax.scatter(left["d"], left["n_star"], s=80, facecolors="white", edgecolors=colour, zorder=6, label="left-censored (n* <= smallest n)")
+        if len(cens):
+            mid = np.sqrt(cens["n_star_lo"] * cens["n_star_hi"])
+            ax.errorbar(cens["d"], mid, yerr=[mid - cens["n_star_lo"], cens["n_star_hi"] - mid], fmt="o", mfc="white", color=colour, capsize=3, zorder=6,
+                        label=None if len(ok) else label)
+            censored_drawn = True
     pts = ns[np.isfinite(ns["n_star"])]
     if len(pts):
         d0 = pts["d"].min()
         y0 = float(np.exp(np.log(pts.loc[pts["d"] == d0, "n_star"]).mean()))
         slope_guides(ax, d0, y0, pts["d"].max())
-        ax.scatter([], [], s=80, facecolors="white", edgecolors="k", label="left-censored (n* ≤ smallest n)")
+    if censored_drawn:
+        ax.scatter([], [], s=60, facecolors="white", edgecolors="k", label="some seed censored: 95% interval only (marker at its geometric middle)")
     ax.set_xscale("log", base=2)
     ax.set_yscale("log", base=2)
     _log2_ticks(ax, ns["d"])
@@ -408,9 +422,9 @@ def n_star_vs_d(nstar: pd.DataFrame, fits: pd.DataFrame, epsilon: float, cfg: di
     _legend(ax, fontsize=7)
     seeds = (cfg or {}).get("seeds")
     header(fig, f"Sample complexity n*(ε = {epsilon:g}) against d", _datasets(ns, cfg),
-           (f"{len(seeds)} seeds; " if seeds else "") + "n* from the mean test error over seeds at the end of the run; bars: the table's 95% interval [n*_lo, n*_hi]",
+           (f"{len(seeds)} seeds; " if seeds else "") + "n* per seed (first n with test error ≤ ε at the end of the run, interpolated in log n); points: geometric mean over seeds; bars: 95% t-interval over seeds (censored seeds as intervals)",
            "theory: kernel ~ d² (slope 2), global margin ~ d (slope 1); guides through the geometric mean of n* at the smallest d"
-           + (f"\nno finite n* (not reached on the grid): {', '.join(absent)}" if absent else ""))
+           + (f"\nno n* and no finite interval: {', '.join(absent)}" if absent else ""))
     return fig
 
 
@@ -448,7 +462,7 @@ def motion_vs_width(stats_: pd.DataFrame, fits: pd.DataFrame, cfg: dict | None =
             _legend(ax, fontsize=6.5)
     header(fig, f"Weight motion against width at the milestones (width study: sweep {sweep})", _datasets(st, cfg),
            "left: lazy picture O(1) is slope 0, the analysis allows O(√m), slope 1/2; right: motion per √m, bounded across widths if the left slope is ≤ 1/2",
-           T_BARS + "; slope: log-log fit of the mean against m with its interval (width_fits)" + (f"; dropped (one width): {dropped}" if dropped else ""))
+           T_BARS + "; slope: mean of per-seed log-log slopes against m with its 95% t-interval (width_fits)" + (f"; dropped (one width): {dropped}" if dropped else ""))
     return fig
 
 
