@@ -424,7 +424,7 @@ def n_star_vs_d(nstar: pd.DataFrame, fits: pd.DataFrame, epsilon: float, cfg: di
     header(fig, f"Sample complexity n*(ε = {epsilon:g}) against d", _datasets(ns, cfg),
            (f"{len(seeds)} seeds; " if seeds else "") + "n* per seed (first n with test error ≤ ε at the end of the run, interpolated in log n); points: geometric mean over seeds; bars: 95% t-interval over seeds (censored seeds as intervals)",
            "theory: kernel ~ d² (slope 2), global margin ~ d (slope 1); guides through the geometric mean of n* at the smallest d"
-           + (f"\nno n* and no finite interval: {', '.join(absent)}" if absent else ""))
+           + (f"; no n* and no finite interval: {', '.join(absent)}" if absent else ""))
     return fig
 
 
