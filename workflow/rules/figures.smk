@@ -17,10 +17,10 @@ for name in active_figures(config):
             f"{RESULTS}/logs/figures/{name}.log",
         benchmark:
             f"{RESULTS}/benchmarks/figures/{name}.tsv"
-        conda:
-            "../envs/lowrot.yaml"
         group:
             "figures"
+        conda:
+            "../envs/lowrot.yaml"
         threads: 1
         resources:
             mem_mb=2000,
