@@ -6,6 +6,7 @@
     lp             -- γ_gl's LP over a dictionary, result types, status words, parity-cube certificate
     pricing        -- γ_gl's pricing oracles: heuristic ascent and exact branch and bound
     bracket        -- result types, status words and the simplex helpers shared by the solvers
+    frozen_lp      -- the LP over many frozen directions: column generation with exact pricing
 
 Scales: γ_ntk,2 and γ_ntk are on the scale of their definitions in docs/science.md; γ_gl is on the scale of
 the normalized margin min_i y_i g(x_i; W) / ||W||_F² (half the LP margin t of a unit-mass signed
@@ -25,6 +26,7 @@ from .global_margin import (
     price_exact,
     sparse_sign_directions,
 )
+from .frozen_lp import FrozenLPResult, frozen_lp_margin
 from .kernel import (
     KernelMarginResult,
     kernel_machine_predict,
@@ -37,6 +39,8 @@ from .kernel import (
 from .ntk import NTKMarginResult, gaussian_directions, ntk_margin, ntk_margin_parity_cube
 
 __all__ = [
+    "FrozenLPResult",
+    "frozen_lp_margin",
     "OPTIMAL",
     "ITERATION_LIMIT",
     "CONVERGED_UNCERTIFIED",
