@@ -30,8 +30,8 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import seaborn as sns
-from scipy import stats
 
+from .stats import t_quantile
 from .tables import TRAJECTORY_EVENTS, final_rows, mean_sem
 
 T_BARS = "bars: mean ± 95% t-interval over seeds"
@@ -69,10 +69,7 @@ def save(fig, paths, dpi: int = 150) -> None:
 
 def t_halfwidth(sem, count):
     """Half-width of the two-sided 95% t-interval, t_{0.975, count-1} * sem (NaN where count < 2)."""
-    sem = np.asarray(sem, float)
-    count = np.asarray(count, float)
-    df = np.where(count >= 2, count - 1, np.nan)
-    return stats.t.ppf(0.975, df) * sem
+    return t_quantile(count) * np.asarray(sem, float)
 
 
 def mean_ci(df: pd.DataFrame, by: list[str], value: str) -> pd.DataFrame:

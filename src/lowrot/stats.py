@@ -72,8 +72,12 @@ def fmt(x, p: int = 3) -> str:
 NO_INTERVAL = Interval(math.nan, -math.inf, math.inf, 0, 0, "none")
 
 
-def t_quantile(replicates: int, level: float = LEVEL) -> float:
-    return float(_st.t.ppf(0.5 + level / 2, replicates - 1))
+def t_quantile(replicates, level: float = LEVEL):
+    """Student-t quantile of a two-sided ``level`` interval over ``replicates`` values (df = replicates - 1);
+    NaN where fewer than 2. Scalar in, float out; array in, array out."""
+    r = np.asarray(replicates, dtype=float)
+    q = _st.t.ppf(0.5 + level / 2, np.where(r >= 2, r - 1, np.nan))
+    return float(q) if q.ndim == 0 else q
 
 
 # ------------------------------------------------------------------------------------ n* per seed

@@ -115,7 +115,7 @@ def width_summary(traj: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
         return pd.DataFrame(), pd.DataFrame()
     g = ms.groupby(keys + ["m"])
     stats = g[cols].mean().add_suffix("_mean").join(g[cols].sem().add_suffix("_sem")).join(g.size().rename("networks")).reset_index()
-    tq = stats["networks"].map(lambda k: t_quantile(k) if k >= 2 else math.inf)
+    tq = np.where(stats["networks"] >= 2, t_quantile(stats["networks"]), math.inf)
     for c in cols:
         stats[f"{c}_lo"] = stats[f"{c}_mean"] - tq * stats[f"{c}_sem"].fillna(math.inf)
         stats[f"{c}_hi"] = stats[f"{c}_mean"] + tq * stats[f"{c}_sem"].fillna(math.inf)
