@@ -92,6 +92,20 @@ def test_directions_that_never_see_a_point_give_not_separable():
     assert 0.0 <= res.upper <= 1e-12
 
 
+@pytest.mark.parametrize("d,m", [(6, 8), (8, 32)])
+def test_too_few_frozen_directions_for_parity_give_not_separable_over_several_rounds(d, m):
+    # a width too small to separate 2-parity on the cube (the dense LP certifies 0 too); a small working
+    # set makes column generation reach the certificate over several rounds
+    X = hypercube(d)
+    y = parity_labels(X, (0, 1))
+    U = init_network(0, m, d)[1].numpy()
+    assert lp_margin_fixed_directions(X, y, U).status == NOT_SEPARABLE
+    res = frozen_lp_margin(X, y, U, initial=2, batch=2)
+    assert res.status == NOT_SEPARABLE and res.rounds > 1
+    assert res.value == 0.0 and res.lower == 0.0 and 0.0 <= res.upper <= 1e-12
+    assert res.certified and res.gap == res.upper and not np.any(res.weights)
+
+
 def test_a_point_and_its_half_with_opposite_labels_are_not_separable():
     x = np.array([0.6, 0.0, 0.8])
     X, y = np.vstack([x, x / 2]), np.array([1.0, -1.0])

@@ -29,7 +29,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .margins.global_margin import global_margin, lp_margin_fixed_directions
+from .margins.frozen_lp import FROZEN_LP_TOL, frozen_lp_margin
+from .margins.global_margin import global_margin
 from .margins.kernel import kernel_machine_test_error, kernel_margin
 from .margins.ntk import ntk_margin, ntk_margin_parity_cube
 from .baselines import memorizing_margin
@@ -101,15 +102,23 @@ def training_set_margins(ds: Dataset, s: dict) -> pd.DataFrame:
 
 def frozen_direction_margins(ds: Dataset, s: dict) -> pd.DataFrame:
     """LP margin over the frozen initial directions of network (seed, m, d) for m in
-    s['frozen_widths'], on the population (or the first global_max_points test points) (the frozen-direction claim of docs/claims.md)."""
+    s['frozen_widths'], on the population (or the first global_max_points test points) (the frozen-direction claim of docs/claims.md).
+    Column generation with exact pricing (:func:`lowrot.margins.frozen_lp.frozen_lp_margin`, relative
+    width <= FROZEN_LP_TOL = 1e-3 when 'optimal'); value = lower is the certified lower end. Invalid
+    data are a row with status 'invalid_data: ...'."""
     rows = []
     Xp, yp = ds.X_test[: s["global_max_points"]], ds.y_test[: s["global_max_points"]]
+    problem = "population" if ds.test_kind == "full_cube" else "test_sample"
     for si, seed in enumerate(ds.seeds):
         for m in s["frozen_widths"]:
             _, V = init_network(int(seed), int(m), ds.d)
             U = (V / V.norm(dim=1, keepdim=True)).numpy()
-            res = lp_margin_fixed_directions(Xp, yp, U)
-            rows.append(_row("population" if ds.test_kind == "full_cube" else "test_sample", "frozen_lp", res, seed=int(seed), m=int(m), n=len(yp)))
+            try:
+                res = frozen_lp_margin(Xp, yp, U, tol=FROZEN_LP_TOL)
+            except DataError as exc:  # e.g. one class only among the first global_max_points test points
+                rows.append(_skipped(problem, "frozen_lp", f"invalid_data: {exc}", seed=int(seed), m=int(m), n=len(yp)))
+                continue
+            rows.append(_row(problem, "frozen_lp", res, seed=int(seed), m=int(m), n=len(yp)))
     out = pd.DataFrame(rows)
     out.insert(0, "d", ds.d)
     return out
