@@ -40,3 +40,10 @@ rule all:
         margin_tables=rules.margin_summary.output[1:],
         claims=rules.claims.output,
         figures=all_figures(),
+
+
+# "[lowrot] progress: F of T jobs finished, elapsed ..., ETA ..." every 60 s (real runs only)
+onstart:
+    from lowrot import progress
+
+    progress.start(workflow)
