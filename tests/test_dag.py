@@ -3,6 +3,7 @@
 - changing only margins.frozen_widths reruns the frozen-margin jobs and what reads them;
 - changing execution.networks_per_batch or execution.chunk_rows reruns nothing;
 - adding one seed runs that seed's jobs and the aggregates, and no job of the other seeds;
+- a figure setting reruns only figures; after ``--touch`` nothing (no training) is planned;
 - editing a user's .npz file reruns its dataset and what depends on it, nothing else.
 """
 
@@ -32,6 +33,7 @@ CONFIG = {
     "sweeps": {
         "gf": {"learner": "gf", "dataset": "parity", "widths": [4], "sample_sizes": [8, 16]},
         "ext": {"learner": "gf", "dataset": "ext", "widths": [4], "sample_sizes": [8]},
+        "gfs": {"learner": "gf", "dataset": "parity", "widths": [4], "search": {"start": 4, "max_n": 16}},
     },
     "train": {"max_steps": 20, "checkpoints": 3, "max_time": 100.0},
     "margins": {"datasets": ["parity"], "sample_sizes": [8, 16], "frozen_widths": [2, 4], "parity_dims": [4], "parity_ntk_directions": 100,
@@ -116,6 +118,20 @@ def test_a_new_seed_runs_only_its_jobs_and_the_aggregates(done):
     assert {"trajectories", "margin_table", "regime_tables", "claims"} <= aggregates
     assert "margin_summary" not in aggregates and "figure_neurons_scatter" not in aggregates  # parity margins, seed-0 weights
     assert sorted(o for r, o in jobs if r == "margin_table") == ["results/tables/margins_frozen.csv", "results/tables/margins_training.csv"]
+
+
+@pytest.mark.slow
+def test_a_figure_setting_reruns_only_figures(done):
+    cfg = copy.deepcopy(CONFIG)
+    cfg["figures"]["dpi"] = 99
+    rules = {r for r, _ in planned(done, cfg)}
+    assert rules and all(r.startswith("figure_") for r in rules), rules
+
+
+@pytest.mark.slow
+def test_touch_then_rerun_plans_no_training(done):
+    smk(done, CONFIG, "--touch", "--cores", "1", "-q")
+    assert planned(done, CONFIG) == []
 
 
 @pytest.mark.slow

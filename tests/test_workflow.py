@@ -58,8 +58,16 @@ def test_tiny_end_to_end_and_report(tmp_path):
     assert fin.groupby(["sweep", "dataset", "instance", "m", "seed", "n"]).size().eq(1).all()
     cfg = yaml.safe_load((ROOT / "config" / "tiny.yaml").read_text())
     expected = sum(len(sw["widths"]) * len(sw["sample_sizes"]) for sw in cfg["sweeps"].values() if sw["dataset"] == "parity") * 2 * 2
-    expected += len(cfg["sweeps"]["nc"]["widths"]) * len(cfg["sweeps"]["nc"]["sample_sizes"]) * 2 * 2
-    assert len(fin) == expected
+    assert len(fin[fin.sweep != "nc"]) == expected
+    # the NC sweep searches its n grid: per (instance, seed) a prefix of 1, 2, 4, ... (stopping at the
+    # first final test error <= eps/2 or at max_n) plus refinement midpoints, never above max_n
+    nc = fin[fin.sweep == "nc"]
+    assert nc.groupby(["instance", "seed"]).ngroups == 2 * 2
+    for _, g in nc.groupby(["instance", "seed"]):
+        coarse = g[g.stage == "coarse"].sort_values("n")
+        assert list(coarse.n) == [2**i for i in range(len(coarse))] and coarse.n.max() <= 32
+        assert (coarse.test_error.iloc[:-1] > 0.1).all()
+    assert "search_cost" in {p.stem for p in (tmp_path / "results" / "tables").iterdir()}
     assert set(traj.learner) == {"gf", "sgd", "norot"}
     figures = tmp_path / "figures"
     for name in ["test_error_vs_n", "margin_vs_time", "motion_vs_time", "feature_selection", "neurons_scatter",

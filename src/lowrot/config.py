@@ -110,9 +110,14 @@ def _check_references(cfg: dict) -> None:
             extra = sorted(set(sw["dims"]) - set(spec.get("dims", [])))
             if extra:
                 raise ConfigError(f"config key '{where}.dims': {extra} are not dims of dataset {sw['dataset']!r}; allowed: {spec.get('dims')}")
+        if ("sample_sizes" in sw) == ("search" in sw):
+            raise ConfigError(f"config key '{where}': give exactly one of sample_sizes (a fixed n grid) and search (an adaptive one); allowed: one of the two")
+        if "search" in sw and sw["search"]["start"] > sw["search"]["max_n"]:
+            raise ConfigError(f"config key '{where}.search.start': {sw['search']['start']} is above search.max_n {sw['search']['max_n']}; allowed: <= max_n")
+        largest, key = (max(sw["sample_sizes"]), "sample_sizes") if "sample_sizes" in sw else (sw["search"]["max_n"], "search.max_n")
         pool = spec.get("pool_size")
-        if pool is not None and max(sw["sample_sizes"]) > pool:
-            raise ConfigError(f"config key 'datasets.{sw['dataset']}.pool_size': {pool} is smaller than the largest {where}.sample_sizes {max(sw['sample_sizes'])}; allowed: >= {max(sw['sample_sizes'])}")
+        if pool is not None and largest > pool:
+            raise ConfigError(f"config key 'datasets.{sw['dataset']}.pool_size': {pool} is smaller than the largest {where}.{key} {largest}; allowed: >= {largest}")
         merged = validate_subtree({**cfg["train"], **sw["train"]}, train_schema, f"{where}.train")
         if merged["first_checkpoint"] >= merged["max_time"]:
             raise ConfigError(f"config key '{where}.train.first_checkpoint': {merged['first_checkpoint']} must be below max_time={merged['max_time']}")

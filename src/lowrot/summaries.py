@@ -136,6 +136,61 @@ def kernel_final_rows(training: pd.DataFrame) -> pd.DataFrame:
     )
 
 
+def short_horizon_final(traj: pd.DataFrame, factor: float = 100.0) -> pd.DataFrame:
+    """For full-batch GF learners (gf, norot): per network, the last recorded row with GF time <= its
+    final GF time / ``factor``, relabelled as that network's 'final' row (the run read at a horizon
+    ``factor`` times shorter). SGD is left out: its horizon is its sample size."""
+    t = traj[traj["learner"].isin(["gf", "norot"]) & traj["gf_time"].notna() & traj["test_error"].notna()]
+    keys = ["sweep", "learner", "dataset", "instance", "m", "d", "groups", "n", "seed"]
+    end = t[t["event"] == "final"].set_index(keys)["gf_time"].rename("end")
+    t = t.join(end, on=keys)
+    t = t[t["gf_time"] <= t["end"] / factor].sort_values(keys + ["gf_time", "step"], kind="mergesort")
+    return t.groupby(keys, sort=False).tail(1).assign(event="final")
+
+
+def n_star_horizons(traj: pd.DataFrame, epsilons, factor: float = 100.0) -> pd.DataFrame:
+    """n*(eps) of the GF learners at the run's horizon and at a horizon ``factor`` times shorter (per
+    network, its final GF time / factor), per curve: geometric mean over seeds with its 95% interval at
+    both, and ``settled``: the two intervals overlap and the two estimates are within a factor sqrt 2
+    (one step of the refined grid). An n* that has not settled is an n* of the horizon, not of GF."""
+    long = traj[traj["learner"].isin(["gf", "norot"]) & (traj["event"] == "final")]
+    if long.empty:
+        return pd.DataFrame()
+    a = sample_complexity(n_star_seeds(long, epsilons))
+    b = sample_complexity(n_star_seeds(short_horizon_final(traj, factor), epsilons))
+    if a.empty or b.empty:
+        return pd.DataFrame()
+    keys = CURVE_KEYS + ["epsilon"]
+    out = a[keys + ["n_star", "n_star_lo", "n_star_hi", "censored"]].merge(
+        b[keys + ["n_star", "n_star_lo", "n_star_hi", "censored"]], on=keys, suffixes=("", "_short"))
+    overlap = (out["n_star_lo"] <= out["n_star_hi_short"]) & (out["n_star_lo_short"] <= out["n_star_hi"])
+    close = np.abs(np.log(out["n_star_short"] / out["n_star"])) <= 0.5 * math.log(2) + 1e-12
+    out["horizon_factor"] = factor
+    out["settled"] = overlap & close.fillna(False)
+    return out
+
+
+def search_cost(final: pd.DataFrame, seeds: pd.DataFrame) -> pd.DataFrame:
+    """Training flops per (sweep, learner, dataset, m, epsilon), and the share spent on networks with
+    n > 4 n* of their own (curve, seed): n* where measured; for a left-censored seed its upper end
+    n_min (so that share is a lower bound); a right-censored seed spends nothing past 4 n*. The row
+    with sweep 'all' sums every sweep."""
+    if "train_flops" not in final.columns or seeds.empty:
+        return pd.DataFrame()
+    net = final[final["train_flops"].notna()]
+    rows = []
+    keys = ["sweep", "learner", "dataset", "m", "d", "groups", "seed"]
+    for eps, se in seeds.groupby("epsilon"):
+        ref = se.assign(ref=np.where(se["censored"] == "right", math.inf, np.where(se["censored"] == "left", se["n_high"], se["n_star"])))
+        j = net.merge(ref[keys + ["ref"]], on=keys, how="left")
+        j["past"] = np.where(j["n"] > 4 * j["ref"].fillna(math.inf), j["train_flops"], 0.0)
+        for key, g in list(j.groupby(["sweep", "learner", "dataset", "m"], sort=True)) + [(("all", "all", "all", 0), j)]:
+            total = float(g["train_flops"].sum())
+            rows.append({**dict(zip(["sweep", "learner", "dataset", "m"], key)), "epsilon": eps, "networks": len(g), "train_flops": total,
+                         "flops_past_4nstar": float(g["past"].sum()), "share_past_4nstar": float(g["past"].sum()) / total if total > 0 else math.nan})
+    return pd.DataFrame(rows)
+
+
 def run_counts(traj: pd.DataFrame) -> pd.DataFrame:
     rows = []
     for (sweep, learner), g in traj.groupby(["sweep", "learner"], sort=True):
@@ -149,7 +204,8 @@ def regime_tables(traj: pd.DataFrame, training: pd.DataFrame, analysis: dict) ->
     final = final.assign(groups=final["groups"].fillna(0).astype(int))
     seeds = n_star_seeds(final, analysis["epsilons"])
     wstats, wfits = width_summary(traj)
-    return {"final_networks": final, "n_star_seeds": seeds, "sample_complexity": sample_complexity(seeds), "exponents": exponents(seeds), "width_stats": wstats, "width_fits": wfits, "runs": run_counts(traj)}
+    return {"final_networks": final, "n_star_seeds": seeds, "sample_complexity": sample_complexity(seeds), "exponents": exponents(seeds), "width_stats": wstats, "width_fits": wfits, "runs": run_counts(traj),
+            "n_star_horizons": n_star_horizons(traj, analysis["epsilons"]), "search_cost": search_cost(final, seeds)}
 
 
 def margin_exponents(pop: pd.DataFrame) -> pd.DataFrame:

@@ -28,6 +28,8 @@ REGIME_TABLES = [
     "width_stats",
     "width_fits",
     "runs",
+    "n_star_horizons",
+    "search_cost",
 ]
 MARGIN_KINDS = ["population", "training", "frozen", "parity"]
 INSTANCES = {
@@ -36,6 +38,7 @@ INSTANCES = {
 # GPU profiles limit concurrent gpu=1 jobs
 TRAIN_GPUS = 1 if config["execution"]["device"] == "cuda" else 0
 TRAIN_JOB = "{sweep}/{dataset}/{instance}/m{m}/seed{seed}"
+SEARCH_JOB = "{sweep}/{dataset}/{instance}/m{m}"
 
 
 def instance_spec(wildcards):
@@ -57,6 +60,11 @@ def sweep_sample_sizes(wildcards):
     return config["sweeps"][wildcards.sweep]["sample_sizes"]
 
 
+def search_params(wildcards):
+    """The search keys of a search sweep, stop_error filled in (lowrot.pipeline.search)."""
+    return grid.search_settings(config, wildcards.sweep)
+
+
 def first_seed_data(wildcards):
     """The first seed's dataset file of an instance: its test set is the instance's population."""
     return expand(
@@ -68,8 +76,19 @@ def first_seed_data(wildcards):
 
 
 def sweep_outputs(sweep, output, widths=None, seeds=SEEDS, instances=None):
-    """One output of every training job of a sweep (optionally some widths, seeds or instances)."""
+    """One output (table or weights of rule train) of every training job of a sweep (optionally some
+    widths, seeds or instances). A search sweep has one job per (instance, width) for all seeds: its
+    train_refine outputs stand in for the per-seed files."""
     sw = config["sweeps"][sweep]
+    if "search" in sw:
+        name = "table" if output == rules.train.output.table else "weights"
+        return expand(
+            getattr(rules.train_refine.output, name),
+            sweep=sweep,
+            dataset=sw["dataset"],
+            instance=instances or grid.sweep_instances(config, sweep),
+            m=widths or sw["widths"],
+        )
     return expand(
         output,
         sweep=sweep,
@@ -99,7 +118,8 @@ def margin_tables(wildcards):
     return [
         path
         for name in config["margins"]["datasets"]
-        for inst in INSTANCES[name]
+        for inst, spec in INSTANCES[name].items()
+        if kind != "frozen" or spec.get("d", 0) <= config["margins"]["frozen_max_dim"]
         for path in expand(output, dataset=name, instance=inst, seed=SEEDS)
     ]
 

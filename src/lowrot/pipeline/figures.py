@@ -125,7 +125,7 @@ FIGURES: dict[str, Figure] = {
         lambda T, c: _plots().n_star_vs_inverse_margin_sq(T["sample_complexity"], T["margins_population"], T["margins_frozen"], T["final_networks"], _eps(c), c),
         ("sample_complexity", "margins_population", "margins_frozen", "final_networks"),
         config=EPS + ("seeds",),
-        when=lambda c: any(sw["dataset"] in c["margins"]["datasets"] and len(sw["sample_sizes"]) >= 2 for sw in c["sweeps"].values()),
+        when=lambda c: any(sw["dataset"] in c["margins"]["datasets"] and ("search" in sw or len(sw["sample_sizes"]) >= 2) for sw in c["sweeps"].values()),
     ),
     "norot_margin_convergence": Figure(lambda T, c: _plots().norot_margin_convergence(T["trajectories"], c), ("trajectories",), when=lambda c: any(sw["learner"] == "norot" for sw in c["sweeps"].values())),
 }

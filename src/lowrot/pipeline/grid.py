@@ -63,6 +63,13 @@ def train_settings(cfg: dict, sweep: str) -> dict:
     return {**cfg["train"], **cfg["sweeps"][sweep]["train"], "learner": cfg["sweeps"][sweep]["learner"]}
 
 
+def search_settings(cfg: dict, sweep: str) -> dict:
+    """A search sweep's search keys with the default stop_error (lowrot.pipeline.search)."""
+    from .search import search_settings as fill
+
+    return fill(cfg["sweeps"][sweep]["search"], cfg["analysis"]["epsilons"])
+
+
 def width_sweep(cfg: dict) -> str | None:
     """The sweep with the most widths (the width study), or None when every sweep has fewer than 3."""
     best = max(cfg["sweeps"], key=lambda s: len(cfg["sweeps"][s]["widths"]))
