@@ -23,12 +23,19 @@ Conventions (stated once, here; all arithmetic in float64):
   γ_ntk,2 is [sqrt(max(qp_lower, 0)), sqrt(qp_upper)] -- the QP lower bound is clipped at 0 before
   the square root.
 
-Solver: accelerated projected gradient (FISTA with the sort-based simplex projection, step 1/L with L
-from power iteration and a curvature check that doubles L when violated, gradient-based adaptive
-restart), batched over problems of one shape, on CPU or CUDA. Identical points are merged first
-(exact). Periodically an active-set polish solves the equality-constrained QP on the current support
-(Cholesky of H_SS; drop negative weights, add points with (Hq)_i below qᵀHq, repeat); its result is
-only a candidate point, accepted if it improves the certified bounds.
+Solver: identical points are merged first (exact). The kernel matrix is built in row blocks of its
+upper triangle and mirrored (exactly symmetric). Each problem is then solved directly: block
+principal pivoting on the LCP form of the QP, with one Cholesky factorization of H + δI
+(δ = 1e-9·max_i H_ii, a regularization that keeps the face systems well posed when H is numerically
+singular; every point is certified against H itself) over all points, faces changed by Schur
+complements on the few dropped points (:func:`_direct_active_set`). Where that does not reach the
+tolerance (or ``polish`` is off), accelerated projected gradient takes over from the best point
+(FISTA with the sort-based simplex projection, step 1/L with L from power iteration and a curvature
+check that doubles L when violated, gradient-based adaptive restart), batched over problems of one
+shape, on CPU or CUDA; periodically an active-set polish solves the equality-constrained QP on the
+current support (Cholesky of H_SS; drop negative weights, add points with (Hq)_i below qᵀHq,
+repeat). Every candidate point is only accepted through its certified bounds. Cost at n distinct
+points: the factorization, n³/3 flops (LAPACK on the CPU), and memory for two n x n float64 matrices.
 """
 
 from __future__ import annotations
@@ -38,6 +45,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import torch
+from scipy.linalg import lapack as _lapack
 
 from ..data import validate_xy
 from .bracket import (
@@ -52,6 +60,8 @@ from .bracket import (
 )
 
 _EPS = float(np.finfo(np.float64).eps)
+_SHIFT = 1e-9  # the direct solve's regularization δ, relative to max_i H_ii (see _direct_active_set)
+_USE_LAPACK = True  # CPU factorizations through scipy's LAPACK (False: torch's, as on other devices)
 
 
 # --------------------------------------------------------------------------------------------
@@ -68,10 +78,42 @@ def _ntk_kernel_t(A: torch.Tensor, B: torch.Tensor) -> torch.Tensor:
     return theta.neg_().add_(math.pi).mul_(g).mul_(1.0 / (2.0 * math.pi))
 
 
+def _signed_gram_t(A: torch.Tensor, signs: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+    """(H, max|H|) with H_ij = s_i s_j K(A_i, A_j) for A (..., n, d) and signs s (..., n) (None: all 1),
+    exactly symmetric by construction.
+
+    Built in row blocks of the upper triangle (each block's elementwise work stays in cache) and
+    mirrored into the lower one; the diagonal block keeps its upper triangle. Every entry is the
+    formula of :func:`_ntk_kernel_t` (multiplying by s_i s_j = ±1 is exact); max|H| comes per block.
+    """
+    n = A.shape[-2]
+    H = torch.empty(A.shape[:-1] + (n,), dtype=A.dtype, device=A.device)
+    hmax = torch.zeros(A.shape[:-2], dtype=A.dtype, device=A.device)
+    na = (A * A).sum(-1)
+    rows = max(16, 2**17 // max(n, 1)) if A.device.type == "cpu" else n
+    for i0 in range(0, n, rows):
+        i1 = min(n, i0 + rows)
+        b = i1 - i0
+        g = A[..., i0:i1, :] @ A[..., i0:, :].mT
+        nn = na[..., i0:i1].unsqueeze(-1) * na[..., i0:].unsqueeze(-2)  # |x|²|x'|²
+        s = torch.addcmul(nn, g, g, value=-1.0)  # (|x||x'| sin ϑ)²
+        s.masked_fill_(s <= nn.mul_(8.0 * _EPS), 0.0).sqrt_()
+        blk = s.atan2_(g).neg_().add_(math.pi).mul_(g).mul_(1.0 / (2.0 * math.pi))
+        if signs is not None:
+            blk.mul_(signs[..., i0:i1].unsqueeze(-1)).mul_(signs[..., i0:].unsqueeze(-2))
+        diag = blk[..., :, :b]
+        diag.copy_(diag.triu() + diag.triu(1).mT)
+        H[..., i0:i1, i0:] = blk
+        H[..., i1:, i0:i1] = blk[..., :, b:].mT
+        lo, hi = torch.aminmax(blk.flatten(-2), dim=-1)
+        hmax = torch.maximum(hmax, torch.maximum(-lo, hi))
+    return H, hmax
+
+
 def _ntk_gram_t(A: torch.Tensor) -> torch.Tensor:
-    """K(A, A), exactly symmetric by construction: (K + Kᵀ)/2 (a BLAS product A Aᵀ need not be)."""
-    K = _ntk_kernel_t(A, A)
-    return K.add_(K.mT.clone()).mul_(0.5)
+    """K(A, A), exactly symmetric by construction (see :func:`_signed_gram_t`; a BLAS product A Aᵀ
+    need not be)."""
+    return _signed_gram_t(A)[0]
 
 
 def ntk_kernel(X1, X2=None, *, device=None):
@@ -101,7 +143,9 @@ class KernelMarginResult(Bracket):
     clipped at 0); qp_lower <= min_q qᵀHq <= qp_upper, both widened by the rounding bound
     ``rounding`` (= err of the module docstring); gap = qp_upper - qp_lower (QP scale, the certified
     width, >= 2·rounding); q: weights on the input points (in the simplex) of the best point;
-    iterations: projected-gradient steps; n_distinct: number of distinct points after merging duplicates.
+    iterations: projected-gradient steps (0 when the direct solve certified the result);
+    n_distinct: number of distinct points after merging duplicates; active_set_rounds: rounds of the
+    direct solve (block principal pivoting; 0 when it was not run).
     """
 
     qp_lower: float
@@ -111,6 +155,7 @@ class KernelMarginResult(Bracket):
     iterations: int
     n_distinct: int
     rounding: float
+    active_set_rounds: int = 0
 
 
 # --------------------------------------------------------------------------------------------
@@ -118,13 +163,14 @@ class KernelMarginResult(Bracket):
 
 
 def kernel_margin(
-    X, y, *, tol: float = 1e-6, max_iter: int = 20000, device="cpu", polish: bool = True, polish_max_size: int = 6000
+    X, y, *, tol: float = 1e-6, max_iter: int = 20000, device="cpu", polish: bool = True, polish_max_size: int = 20000
 ) -> KernelMarginResult:
     """γ_ntk,2 of one dataset (X: (n, d) with ||x|| <= 1, y in {-1, +1}); see the module docstring.
 
     tol: relative QP duality gap to stop at; max_iter: projected-gradient iterations; device: torch
-    device ('cpu', 'cuda', ...); polish: enable the active-set polish (skipped on supports larger than
-    polish_max_size, where its Cholesky factorization would dominate).
+    device ('cpu', 'cuda', ...); polish: enable the direct active-set solve and the active-set polish
+    (both skipped on problems or supports larger than polish_max_size: their Cholesky factorization
+    takes n³/3 flops and a second n x n matrix; polish=False leaves projected gradient alone).
     """
     return kernel_margin_batched(
         to_numpy(X)[None],
@@ -138,7 +184,7 @@ def kernel_margin(
 
 
 def kernel_margin_batched(
-    Xb, yb, *, tol: float = 1e-6, max_iter: int = 20000, device="cpu", polish: bool = True, polish_max_size: int = 6000
+    Xb, yb, *, tol: float = 1e-6, max_iter: int = 20000, device="cpu", polish: bool = True, polish_max_size: int = 20000
 ) -> list[KernelMarginResult]:
     """γ_ntk,2 of B datasets of one shape (Xb: (B, n, d), yb: (B, n)), solved together in one tensor
     program; returns one :class:`KernelMarginResult` per dataset. Arguments as in :func:`kernel_margin`.
@@ -161,9 +207,10 @@ def kernel_margin_batched(
         yp[b, : Xu.shape[0]] = yu
     Xt = as_float64(Xp, device)
     yt = as_float64(yp, device)
-    H = _ntk_gram_t(Xt).mul_(yt.unsqueeze(-1)).mul_(yt.unsqueeze(-2))
+    H, hmax = _signed_gram_t(Xt, yt)
     mask = yt != 0
-    sol = _solve_simplex_qp(H, mask, tol=tol, max_iter=max_iter, polish=polish, polish_max_size=polish_max_size)
+    sol = _solve_simplex_qp(H, mask, tol=tol, max_iter=max_iter, polish=polish, polish_max_size=polish_max_size, hmax=hmax)
+    del H
     out = []
     for b, (Xu, _, inverse, counts) in enumerate(merged):
         lo, up, f = float(sol["lower"][b]), float(sol["upper"][b]), float(sol["objective"][b])
@@ -181,25 +228,40 @@ def kernel_margin_batched(
                 iterations=int(sol["iterations"][b]),
                 n_distinct=int(Xu.shape[0]),
                 rounding=float(sol["rounding"][b]),
+                active_set_rounds=int(sol["rounds"][b]),
             )
         )
     return out
 
 
 def _solve_simplex_qp(
-    H: torch.Tensor, mask: torch.Tensor, *, tol: float, max_iter: int, polish: bool, polish_max_size: int
+    H: torch.Tensor,
+    mask: torch.Tensor,
+    *,
+    tol: float,
+    max_iter: int,
+    polish: bool,
+    polish_max_size: int,
+    hmax: torch.Tensor | None = None,
 ) -> dict:
     """min over the (masked) simplex of qᵀHq for a batch H (B, m, m) of PSD matrices.
 
+    With ``polish``, each problem is first solved directly (:func:`_direct_active_set`); the
+    projected-gradient loop runs only for the problems that are not certified after it, starting from
+    the best point found. ``hmax``: max|H| per problem (computed when None).
+
     Returns numpy arrays: q (B, m) (best point), objective (qᵀHq there, as computed), upper, lower
-    (certified QP bounds: computed bounds widened by ``rounding``), rounding, converged, iterations.
+    (certified QP bounds: computed bounds widened by ``rounding``), rounding, converged, iterations,
+    rounds (active-set rounds of the direct solve).
     """
     Bsz, m, _ = H.shape
     dt, dev = H.dtype, H.device
     maskf = mask.to(dt)
     count = maskf.sum(-1)
     inf = torch.tensor(math.inf, dtype=dt, device=dev)
-    err = 8.0 * m * _EPS * H.abs().amax((-1, -2))  # rounding bound of each computed bound (module docstring)
+    if hmax is None:
+        hmax = H.abs().amax((-1, -2))
+    err = 8.0 * m * _EPS * hmax  # rounding bound of each computed bound (module docstring)
 
     def stop(up, lo):  # certified width (up + err) - (lo - err) within max(tol·upper, 4·err)
         return (up - lo) + 2.0 * err <= torch.maximum(tol * (up + err), 4.0 * err)
@@ -212,6 +274,50 @@ def _solve_simplex_qp(
         lo = 2.0 * torch.where(mask, Hq, inf).amin(-1) - f
         return f, lo
 
+    q = maskf / count.unsqueeze(-1)
+    Hq = mv(q)
+    up, lo = bounds(q, Hq)
+    best_q, best_up, best_lo = q.clone(), up.clone(), lo.clone()
+    rounds = torch.zeros(Bsz, dtype=torch.long, device=dev)
+    if polish:
+        for b in range(Bsz):
+            res = _direct_active_set(H[b], mask[b], err=float(err[b]), tol=tol, max_size=polish_max_size)
+            if res is None:
+                continue
+            qc, lc, r = res
+            rounds[b] = r
+            best_lo[b] = torch.maximum(best_lo[b], lc)
+            if qc is not None:
+                Hqc = qc @ H[b]
+                fc, lc2 = bounds(qc, Hqc, mask[b])
+                best_lo[b] = torch.maximum(best_lo[b], lc2)
+                if fc < best_up[b]:
+                    best_q[b], best_up[b], q[b], Hq[b] = qc, fc, qc, Hqc
+    converged = stop(best_up, best_lo)
+    iterations = torch.zeros(Bsz, dtype=torch.long, device=dev)
+
+    if max_iter > 0 and not bool(converged.all()):
+        q, Hq, best_q, best_up, best_lo, converged, iterations = _projected_gradient(
+            H, mask, q, Hq, best_q, best_up, best_lo, stop, mv, bounds, tol=tol, max_iter=max_iter, polish=polish, polish_max_size=polish_max_size
+        )
+    return {
+        "q": best_q.cpu().numpy(),
+        "objective": best_up.cpu().numpy(),
+        "upper": (best_up + err).cpu().numpy(),
+        "lower": (best_lo - err).cpu().numpy(),
+        "rounding": err.cpu().numpy(),
+        "converged": converged.cpu().numpy(),
+        "iterations": iterations.cpu().numpy(),
+        "rounds": rounds.cpu().numpy(),
+    }
+
+
+def _projected_gradient(H, mask, q, Hq, best_q, best_up, best_lo, stop, mv, bounds, *, tol, max_iter, polish, polish_max_size):
+    """The accelerated projected-gradient loop (module docstring), batched, from the point q (Hq = H q)."""
+    Bsz = H.shape[0]
+    dt, dev = H.dtype, H.device
+    maskf = mask.to(dt)
+    count = maskf.sum(-1)
     # Lipschitz constant of ∇f = 2Hq: 2 λ_max(H), from power iteration (a curvature check guards it).
     v = maskf / count.sqrt().unsqueeze(-1)
     lam = torch.ones(Bsz, dtype=dt, device=dev)
@@ -221,12 +327,8 @@ def _solve_simplex_qp(
         v = w / lam.unsqueeze(-1)
     L = 2.0 * lam * 1.1
 
-    q = maskf / count.unsqueeze(-1)
-    Hq = mv(q)
     q_prev, Hq_prev = q, Hq
     t = torch.ones(Bsz, dtype=dt, device=dev)
-    up, lo = bounds(q, Hq)
-    best_q, best_up, best_lo = q.clone(), up.clone(), lo.clone()
     converged = stop(best_up, best_lo)
     iterations = torch.zeros(Bsz, dtype=torch.long, device=dev)
     next_polish, interval = 25, 25
@@ -273,15 +375,156 @@ def _solve_simplex_qp(
             converged = stop(best_up, best_lo)
             interval *= 2
             next_polish = it + interval
-    return {
-        "q": best_q.cpu().numpy(),
-        "objective": best_up.cpu().numpy(),
-        "upper": (best_up + err).cpu().numpy(),
-        "lower": (best_lo - err).cpu().numpy(),
-        "rounding": err.cpu().numpy(),
-        "converged": converged.cpu().numpy(),
-        "iterations": iterations.cpu().numpy(),
-    }
+    return q, Hq, best_q, best_up, best_lo, converged, iterations
+
+
+def _direct_active_set(
+    H: torch.Tensor,
+    mask: torch.Tensor,
+    *,
+    err: float,
+    tol: float,
+    max_size: int,
+    max_rounds: int = 60,
+    max_factorizations: int = 3,
+    shift: float | None = None,
+):
+    """Direct solve of min qᵀHq over the (masked) simplex by block principal pivoting.
+
+    On a face F (the points with free weight; the others fixed at 0) the minimizer over the affine
+    hull is q = z / Σz with H_FF z_F = 1: then qᵀHq = 1/Σz and (Hq)_i = (Hz)_i / Σz, so the optimum is
+    the face with z_F >= 0 and (Hz)_i >= 1 off F -- the LCP z >= 0, Hz - 1 >= 0, zᵀ(Hz - 1) = 0 of
+    min ½zᵀHz - 1ᵀz over z >= 0, whose solution scaled to the simplex is the QP's minimizer. H is
+    regularized to H + δI, δ = ``shift``·max_i H_ii (default 1e-9): kernel matrices of a few thousand
+    points are numerically singular (the NTK of 16000 distinct cube points in d = 20 has eigenvalues
+    at rounding level), and H + δI keeps every face system well posed, at a cost in qᵀHq of at most
+    δ·Σq_i² <= δ·max_i q_i, far below the tolerance; each point is certified against H itself.
+
+    One Cholesky factorization of H_SS + δI over a base set S (at first all masked points) serves
+    every face F inside S: with a = (H_SS + δI)⁻¹1 and the columns C = (H_SS + δI)⁻¹E_D for the dropped
+    points D = S minus F (cached), z = a - C w with (C_DD) w = a_D (a Schur complement of size |D|;
+    w are the multipliers: (Hz)_D = 1 - w). A new base is factored (at most ``max_factorizations``
+    in all) when a point outside S must enter, or when D outgrows max(64, |S|/10). Faces change by
+    block principal pivoting (Júdice & Pires; Kim & Park's NNLS rule): every infeasible index is
+    exchanged while the count of infeasible ones falls, with three tries of grace, then Murty's
+    single exchange of the last infeasible index, which terminates for positive definite matrices.
+    Each round's point (z clipped at 0, scaled to the simplex) is certified; the loop stops as soon
+    as the certified width is within tolerance. On a face with no infeasible index left but a
+    width above tolerance, up to two steps of iterative refinement toward H_FF z_F = 1 are taken.
+
+    Returns None when not attempted (no masked point, or more than ``max_size``), else
+    (q, lower, rounds): the candidate with the smallest qᵀHq (None if no round gave one), the best
+    computed lower bound 2 min(Hq) - qᵀHq over the rounds (not yet widened by the rounding bound
+    ``err``) and the rounds taken. Only candidates: the caller certifies q again.
+    """
+    idx = torch.nonzero(mask).flatten()
+    k = idx.numel()
+    if k == 0 or k > max_size:
+        return None
+    shift = _SHIFT if shift is None else shift
+    full = k == H.shape[0]
+    Hs = H if full else H.index_select(0, idx).index_select(1, idx)
+    dt, dev = H.dtype, H.device
+    best_q, best_f, best_lo = None, math.inf, -math.inf
+
+    def certify(z):  # the point z clipped at 0 and scaled to the simplex, with its bounds
+        nonlocal best_q, best_f, best_lo
+        zc = z.clamp_min(0.0)
+        total = zc.sum()
+        if not (bool(total > 0) and bool(torch.isfinite(total))):
+            return None
+        q = zc / total
+        Hq = q @ Hs
+        f = float(q @ Hq)
+        best_lo = max(best_lo, 2.0 * float(Hq.min()) - f)
+        if f < best_f:
+            best_f, best_q = f, q
+        done = (best_f - best_lo) + 2.0 * err <= max(tol * (best_f + err), 4.0 * err)
+        return done, Hq, float(total)
+
+    free = torch.ones(k, dtype=torch.bool, device=dev)
+    base = None
+    factorizations = 0
+    least_infeasible, grace = k + 1, 3
+    rounds = 0
+    for rounds in range(1, max_rounds + 1):
+        if base is None or bool((free & ~base).any()) or int((base & ~free).sum()) > max(64, int(base.sum()) // 10):
+            if factorizations == max_factorizations or not bool(free.any()):
+                break
+            factorizations += 1
+            base = free.clone()
+            S = torch.nonzero(base).flatten()
+            factor = _PSDFactor(Hs if bool(base.all()) else Hs.index_select(0, S).index_select(1, S), shifts=(shift, 1e2 * shift, 1e4 * shift), refine_shifted=True)
+            if not factor.ok:
+                break
+            a = factor.solve(torch.ones(S.numel(), 1, dtype=dt, device=dev)).squeeze(-1)
+            cols = torch.empty(S.numel(), 0, dtype=dt, device=dev)  # (H_SS + δI)⁻¹ e_i, i dropped at some time
+            col_of: dict[int, int] = {}
+        D = torch.nonzero(~free[S]).flatten()  # dropped points, as positions in S
+        new = [i for i in D.tolist() if i not in col_of]
+        if new:
+            E = torch.zeros(S.numel(), len(new), dtype=dt, device=dev)
+            E[torch.tensor(new, device=dev), torch.arange(len(new), device=dev)] = 1.0
+            for j, i in enumerate(new):
+                col_of[i] = cols.shape[1] + j
+            cols = torch.cat([cols, factor.solve(E)], dim=1)
+        CD = cols[:, [col_of[i] for i in D.tolist()]]
+
+        def onto_face(v, D=D, CD=CD):  # (v - C_D u, u), u = (C_DD)⁻¹ v_D: zero on D, (H_SS + δI)v kept on S minus D
+            if not D.numel():
+                return v, v[:0]
+            u = _lstsq(CD[D], v[D])
+            v = v - CD @ u
+            v[D] = 0.0
+            return v, u
+
+        zS, w = onto_face(a)
+        z = torch.zeros(k, dtype=dt, device=dev)
+        z[S] = zS
+        c = certify(z)
+        if c is None:
+            break
+        done, Hq, total = c
+        if done:
+            break
+        infeasible = (z < 0) & free
+        infeasible[S[D]] = w > 0
+        if not bool(base.all()):  # points outside the base: infeasible when (Hz)_i < 1
+            out = ~base
+            infeasible[out] = (z @ Hs.index_select(1, torch.nonzero(out).flatten())) < 1.0
+        n_inf = int(infeasible.sum())
+        if n_inf == 0:
+            # the optimal face, short of the tolerance: iterative refinement z_F += (H_FF + δI)⁻¹ (1 - Hz)_F
+            # (toward H_FF z_F = 1 itself, beyond the regularized solution where H allows)
+            for _ in range(2):
+                zS = zS + onto_face(factor.solve((1.0 - Hq * total)[S].unsqueeze(-1)).squeeze(-1))[0]
+                z[S] = zS
+                c = certify(z)
+                if c is None or c[0]:
+                    break
+                _, Hq, total = c
+            break
+        if n_inf < least_infeasible:
+            least_infeasible, grace = n_inf, 3
+            flip = infeasible
+        elif grace > 0:
+            grace -= 1
+            flip = infeasible
+        else:  # Murty's rule: exchange only the last infeasible index
+            flip = torch.zeros_like(free)
+            flip[int(torch.nonzero(infeasible).flatten()[-1])] = True
+        free ^= flip
+    if best_q is None:
+        return None, torch.tensor(best_lo, dtype=dt, device=dev), rounds
+    q_out = best_q if full else torch.zeros(H.shape[0], dtype=dt, device=dev).index_copy_(0, idx, best_q)
+    return q_out, torch.tensor(best_lo, dtype=dt, device=dev), rounds
+
+
+def _lstsq(M: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
+    """Least-squares solution of M x = b for a small square M and a vector b. On the CPU by SVD
+    (gelsd): torch's default driver there (gelsy) does not give the same bits from run to run."""
+    driver = "gelsd" if M.device.type == "cpu" else None
+    return torch.linalg.lstsq(M, b.unsqueeze(-1), driver=driver).solution.squeeze(-1)
 
 
 def _active_set_polish(
@@ -326,7 +569,7 @@ def _active_set_polish(
             E = torch.zeros(idx.numel(), D.numel(), dtype=H.dtype, device=H.device)
             E[D, torch.arange(D.numel(), device=H.device)] = 1.0
             GE = factor.solve(E)
-            w = torch.linalg.lstsq(GE[D], a[D].unsqueeze(-1)).solution.squeeze(-1)
+            w = _lstsq(GE[D], a[D])
             z = a - GE @ w
             z[D] = 0.0
         if not bool(z.sum() > 0):
@@ -364,32 +607,61 @@ def _active_set_polish(
 
 
 class _PSDFactor:
-    """Cholesky factor of a PSD matrix A with a small diagonal jitter (raised if the factorization
-    fails); ``solve`` does one step of iterative refinement against A itself. ``ok`` is False when A
-    cannot be factored."""
+    """Cholesky factor of A + δI for a PSD matrix A, δ = σ·max_i A_ii for the first σ in ``shifts``
+    whose factorization succeeds (``shift`` = δ; ``ok`` is False when none does). ``solve`` does one
+    step of iterative refinement, against A + δI when ``refine_shifted`` (the factor's own matrix:
+    a solve of the regularized system), else against A itself.
 
-    def __init__(self, A: torch.Tensor):
-        self.A = A
+    The factor lives in one copy of A, factored in place. On the CPU it is LAPACK's dpotrf/dpotrs
+    through scipy, which solves without copying the factor (torch's CPU Cholesky solve copies it,
+    and its factorization was slower on the machines measured); on other devices torch's.
+    """
+
+    def __init__(self, A: torch.Tensor, shifts=(1e-14, 1e-11, 1e-8), refine_shifted: bool = False):
+        self.A, self.refine_shifted = A, refine_shifted
+        self.cpu = A.device.type == "cpu" and _USE_LAPACK
         n = A.shape[0]
         scale = float(A.diagonal().abs().max()) if n else 0.0
-        self.ok = False
+        self.ok, self.shift = False, 0.0
         if scale == 0.0:
             return
-        eye = torch.eye(n, dtype=A.dtype, device=A.device)
-        for jitter in (1e-14, 1e-11, 1e-8):
-            C, info = torch.linalg.cholesky_ex(A + jitter * scale * eye)
-            if int(info) == 0:
-                self.C, self.ok = C, True
+        C = torch.empty_like(A)
+        info = torch.empty((), dtype=torch.int32, device=A.device)
+        for sigma in shifts:
+            C.copy_(A)
+            C.diagonal().add_(sigma * scale)
+            if self.cpu:
+                # C is symmetric: its C-order buffer read in Fortran order (C.T) is C as well
+                c, code = _lapack.dpotrf(C.numpy().T, lower=1, clean=0, overwrite_a=1)
+                ok = code == 0
+            else:
+                torch.linalg.cholesky_ex(C, out=(C, info))
+                ok = int(info) == 0
+            if ok:
+                self.C, self.ok, self.shift = C, True, sigma * scale
+                if self.cpu:
+                    self.c = c
                 return
 
-    def _tri(self, R):
-        return torch.linalg.solve_triangular(
-            self.C.mT, torch.linalg.solve_triangular(self.C, R, upper=False), upper=True
-        )
+    def _tri(self, R: torch.Tensor) -> torch.Tensor:
+        if self.cpu:
+            # solved in place in torch's own (aligned) memory: numpy buffers would make the BLAS
+            # rounding, and so the bits of the result, vary from run to run (see as_float64)
+            Rt = R.mT.clone(memory_format=torch.contiguous_format)  # a copy (dpotrs overwrites it); Rt.numpy().T is R in Fortran order
+            X, _ = _lapack.dpotrs(self.c, Rt.numpy().T, lower=1, overwrite_b=1)
+            if not np.shares_memory(X, Rt.numpy()):
+                Rt.copy_(torch.from_numpy(X.T))
+            return Rt.mT
+        return torch.linalg.solve_triangular(self.C.mT, torch.linalg.solve_triangular(self.C, R, upper=False), upper=True)
 
-    def solve(self, R: torch.Tensor) -> torch.Tensor:
+    def solve(self, R: torch.Tensor, refine: bool = True) -> torch.Tensor:
         Z = self._tri(R)
-        return Z + self._tri(R - self.A @ Z)
+        if not refine:
+            return Z
+        res = R - self.A @ Z
+        if self.refine_shifted:
+            res.sub_(Z, alpha=self.shift)
+        return Z + self._tri(res)
 
 
 # --------------------------------------------------------------------------------------------
