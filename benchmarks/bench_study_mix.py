@@ -298,13 +298,16 @@ def make_data(n: int, d: int, seed: int):
     return X, parity_labels(X, [0, 1])
 
 
-def replay_settings(cfg, sweep: str, learner: str):
+def replay_settings(cfg, sweep: str, learner: str, overrides=None):
     """The sweep's train settings (dtype, learner, batch size; execution chunk_rows), made to run any
-    number of steps: constant step, no checkpoint or milestone, SGD passes unbounded."""
+    number of steps: constant step, no checkpoint or milestone, SGD passes unbounded. ``overrides``:
+    GFSettings fields to change (--dtype, --chunk-rows: what-if runs)."""
     from lowrot.train import GFSettings
 
     tr = train_settings(cfg, sweep) if sweep in cfg["sweeps"] else {**cfg["train"], "learner": learner}
     st = GFSettings(**tr, device="cpu", chunk_rows=cfg["execution"]["chunk_rows"])
+    if overrides:
+        st = dataclasses.replace(st, **overrides)
     return dataclasses.replace(st, max_steps=0, max_time=1e30, checkpoints=1, first_checkpoint=1e30, risk_milestone=1e-300, loss_normalized=False, passes=10**9)
 
 
@@ -365,7 +368,7 @@ def measure(batches, cfg, args) -> tuple[list, list, np.ndarray]:
             continue  # too long for what is left: modeled below
         key = (b.sweep, b.learner)
         if key not in settings_cache:
-            settings_cache[key] = replay_settings(cfg, b.sweep, b.learner)
+            settings_cache[key] = replay_settings(cfg, b.sweep, b.learner, args.overrides)
         st = settings_cache[key]
         data = [make_data(int(n), b.d, int(s)) for s, n in zip(b.seeds, b.ns)]
         Xs, ys = [x for x, _ in data], [y for _, y in data]
@@ -484,11 +487,14 @@ def main():
     p.add_argument("--quick", action="store_true", help="<= 1 minute: fewer steps, one round, smaller budget")
     p.add_argument("--budget", type=float, default=None, help="seconds for the batch timings (default 240, quick 35)")
     p.add_argument("--threads", type=int, default=1, help="torch intra-op threads (default 1: the study runs single-threaded jobs)")
+    p.add_argument("--dtype", choices=["float32", "float64"], default=None, help="what-if: train in this dtype (default: the config's)")
+    p.add_argument("--chunk-rows", type=int, default=None, help="what-if: this chunk_rows (default: the config's execution.chunk_rows)")
     p.add_argument("--show", type=int, default=10, help="how many of the most expensive batches to list")
     p.add_argument("--verbose", action="store_true", help="print each measurement")
     args = p.parse_args()
     if args.budget is None:
         args.budget = 35.0 if args.quick else 240.0
+    args.overrides = {k: v for k, v in (("dtype", args.dtype), ("chunk_rows", args.chunk_rows)) if v is not None}
 
     import torch
     import yaml
@@ -521,7 +527,9 @@ def main():
             f"of the last coarse pairs; GF / no-rotation networks run {steps} steps (an upper bound), SGD one pass."
         )
     total = sum(b.total_flops for b in batches)
-    print(f"training flops of the mix: {total / 1e9:,.0f} GFLOP; replay data: 2-parity of the same shapes; dtype {cfg['train']['dtype']}, chunk_rows {cfg['execution']['chunk_rows']}")
+    dtype, chunk = args.dtype or cfg["train"]["dtype"], args.chunk_rows or cfg["execution"]["chunk_rows"]
+    what_if = f"  WHAT-IF settings, not the study's: {args.overrides}" if args.overrides else ""
+    print(f"training flops of the mix: {total / 1e9:,.0f} GFLOP; replay data: 2-parity of the same shapes; dtype {dtype}, chunk_rows {chunk}{what_if}")
     print("timings: median seconds per step over K steps after warm-up" + (", quick mode (one round)" if args.quick else ", best of 2 interleaved rounds"))
 
     mm32a, mm64a = matmul_rate(torch.float32), matmul_rate(torch.float64)
