@@ -359,3 +359,35 @@ def test_symmetric_init_starts_at_zero_output_exactly():
     assert first.iloc[0].risk == pytest.approx(math.log(2.0), rel=1e-15)
     assert first.iloc[0].min_margin == 0.0
     assert rows[rows.event == "final"].iloc[0].train_error < 1.0  # and it trains away from the twins
+
+
+def test_reused_workspace_does_not_leak_between_shapes():
+    # the pre-activation scratch buffer is shared across calls: results must not depend on what an
+    # earlier call (another shape) left in it
+    from lowrot.train import _WORKSPACE, fused_step_direction
+
+    g = torch.Generator().manual_seed(0)
+
+    def call(B, m, N, d):
+        a = torch.randn(B, m, generator=g, dtype=torch.float64)
+        V = torch.randn(B, m, d, generator=g, dtype=torch.float64)
+        X = torch.randn(B, N, d, generator=g, dtype=torch.float64)
+        y = torch.sign(torch.randn(B, N, generator=g, dtype=torch.float64))
+        w = torch.ones(B, N, dtype=torch.float64)
+        shift = torch.zeros(B, 1, dtype=torch.float64)
+        return (a, V, X, y, w, shift), fused_step_direction(a, V, X, y, w, shift, 512)
+
+    args, (P1, z1) = call(2, 8, 5, 3)
+    call(3, 16, 7, 4)  # a larger block overwrites the buffer
+    P2, z2 = fused_step_direction(*args, 512)
+    assert len(_WORKSPACE) >= 1
+    torch.testing.assert_close(P1, P2)
+    torch.testing.assert_close(z1, z2)
+    # and against the unfused definition: P_j = sum_i c_i 1[v_j.x_i > 0] x_i, z_i = y_i f(x_i)
+    a, V, X, y, w, shift = args
+    Z = torch.einsum("bmd,bnd->bmn", V, X)
+    z = y * torch.einsum("bm,bmn->bn", a / math.sqrt(a.shape[1]), Z.clamp(min=0))
+    c = y * torch.sigmoid(-z)
+    P = torch.einsum("bmn,bn,bnd->bmd", (Z > 0).double(), c, X)
+    torch.testing.assert_close(z1, z)
+    torch.testing.assert_close(P1, P)

@@ -137,6 +137,21 @@ def _torch_dtype(name: str):
 _BLOCK_BYTES = 4 << 20
 
 
+_WORKSPACE: dict = {}
+
+
+def _workspace(shape, like: torch.Tensor) -> torch.Tensor:
+    """A reusable scratch tensor of ``shape`` (dtype and device of ``like``): one flat buffer per
+    (dtype, device), grown when needed. Allocating a fresh pre-activation block every step costs the
+    CPU allocator thousands of page faults per step (it returns large blocks to the OS)."""
+    key = (like.dtype, like.device)
+    size = math.prod(shape)
+    buf = _WORKSPACE.get(key)
+    if buf is None or buf.numel() < size:
+        buf = _WORKSPACE[key] = torch.empty(size, dtype=like.dtype, device=like.device)
+    return buf[:size].view(shape)
+
+
 def _block_direction(a_row, V, Xc, yc, log_wc, P=None, accumulate=False):
     """P and z of one block (G networks x c rows); see :func:`fused_step_direction`.
 
@@ -145,7 +160,7 @@ def _block_direction(a_row, V, Xc, yc, log_wc, P=None, accumulate=False):
     the relu output), then P (+)= mask (c * X_c), a plain GEMM on contiguous blocks. P=None: a new P;
     else it is written (accumulate=False) or added to (accumulate=True) in place.
     """
-    Zt = torch.bmm(V, Xc.transpose(1, 2))
+    Zt = torch.bmm(V, Xc.transpose(1, 2), out=_workspace((V.shape[0], V.shape[1], Xc.shape[1]), V))
     Zt.clamp_(min=0.0)  # relu, in place
     zc = torch.bmm(a_row, Zt).squeeze_(1).mul_(yc)  # z_i = y_i f(x_i)
     coef = torch.nn.functional.logsigmoid(-zc).add_(log_wc).exp_().mul_(yc)
@@ -402,7 +417,7 @@ class BatchedGF:
             zreal = torch.where(real, z, torch.full_like(z, math.inf))
             zero_err = (zreal > 0).all(1).cpu().numpy()
             logR_np = logR.double().cpu().numpy()
-            finite = np.isfinite(logR_np) & torch.isfinite(P).all(2).all(1).cpu().numpy()
+            finite = np.isfinite(logR_np) & torch.isfinite(P.abs().amax((1, 2))).cpu().numpy()
             for b in np.flatnonzero(self.active & ~finite):
                 self.failed_step[b] = self.k
                 self.active[b] = False
