@@ -10,12 +10,17 @@
    samples (certified only where exact pricing applies; otherwise labelled), with times.
 3. γ_ntk: the parity fast path (population value by Monte Carlo over v) for the record.
 4. γ_gl on training sets: the distribution (median, 90%, max, certified share) of solve times of
-   global_margin(X, y, tol=1e-6, max_rounds=60) over the default run's 2-parity training sets
-   (d in {6, 8, 10}, n in {16, 32, 64}, seeds 0-2), the same sets rotated by a random orthogonal map
-   (d <= 8), and random sphere data (d <= 8, n <= 64); and the general solver (general=True) on the
-   cube. --gl-sets picks 'quick' (d <= 6, n <= 32; about 2 minutes) or 'full' (long: tens of minutes).
+   global_margin(X, y, tol, max_rounds=60) (default time_limit) over the default run's 2-parity
+   training sets (d in {6, 8, 10}, n in {16, 32, 64}, seeds 0-2), the same sets rotated by a random
+   orthogonal map (d <= 8), and random sphere data (d <= 8, n <= 64); and the general solver
+   (general=True) on the cube. --gl-sets picks 'quick' (d <= 6, n <= 32; about 2 minutes), 'full'
+   (tens of minutes) or 'study': the scaling study's 2-parity training sets (d in {8, 12, 16, 24,
+   32}, n in {16, 32, 64, 128}, seeds 0-2, built as margin_jobs.training_set_margins builds them),
+   one line per set (time, status, relative bracket width) and the distribution against the targets
+   (median <= 10 s, worst <= 60 s per set). --gl-tol sets tol (default 1e-3, the config's
+   margins.global_tol).
 
-Usage: python benchmarks/bench_margins.py [--quick] [--threads N]
+Usage: python benchmarks/bench_margins.py [--quick] [--threads N] [--only-gl --gl-sets quick|full|study [--gl-tol TOL]]
 (On a machine shared with other jobs, --threads 1 avoids the OpenMP spin-waits that otherwise make
 the many small tensor operations of our solver erratically slow; Clarabel is single-threaded anyway.)
 """
@@ -32,6 +37,7 @@ import torch
 
 from lowrot.data import hypercube, make_dataset, parity_labels, sample_parity
 from lowrot.margins import global_margin, kernel_margin, ntk_kernel, ntk_margin_parity_cube
+from lowrot.margins.global_margin import DEFAULT_TIME_LIMIT
 
 
 def certified_gap(H: np.ndarray, q: np.ndarray) -> tuple[float, float]:
@@ -137,11 +143,23 @@ def bench_ntk(dims, num_directions):
         row(d, f"{r.value:.6f}", f"{r.mc_stderr:.2e}", f"{d * r.value:.4f}", f"{time.perf_counter() - t0:.2f}")
 
 
-def training_sets(full: bool):
-    """(family, d, n, seed, X, y) of section 4."""
+STUDY_DIMS, STUDY_SIZES, STUDY_SEEDS = (8, 12, 16, 24, 32), (16, 32, 64, 128), (0, 1, 2)
+TARGET_MEDIAN_S, TARGET_MAX_S = 10.0, 60.0
+
+
+def training_sets(mode: str):
+    """(family, d, n, seed, X, y) of section 4; mode 'quick', 'full' or 'study'."""
     spec = dict(kind="parity", coords=[0, 1], pool_size=1024, test_points=10000, full_cube_max_dim=16)
-    dims, sizes = ([6, 8, 10], [16, 32, 64]) if full else ([6], [16, 32])
     out = []
+    if mode == "study":
+        for d in STUDY_DIMS:
+            ds = make_dataset({**spec, "d": d, "rotation": False}, list(STUDY_SEEDS))
+            for si, seed in enumerate(STUDY_SEEDS):
+                for n in STUDY_SIZES:
+                    out.append(("parity", d, n, seed, *ds.train_set(si, n)))
+        return out
+    full = mode == "full"
+    dims, sizes = ([6, 8, 10], [16, 32, 64]) if full else ([6], [16, 32])
     for rot in (False, True):
         for d in dims if not rot else [x for x in dims if x <= 8]:
             ds = make_dataset({**spec, "d": d, "rotation": rot}, [0, 1, 2])
@@ -160,17 +178,18 @@ def training_sets(full: bool):
     return out
 
 
-def bench_training_sets(full: bool):
-    print("\n== γ_gl on training sets: global_margin(X, y, tol=1e-6, max_rounds=60) ==")
-    row = table([15, 3, 4, 5, 16, 11, 9, 6, 8])
-    row("family", "d", "n", "seed", "status", "lower", "rel.width", "rounds", "s")
-    times = {}
-    for fam, d, n, seed, X, y in training_sets(full):
+def bench_training_sets(mode: str, tol: float):
+    print(f"\n== γ_gl on training sets ({mode}): global_margin(X, y, tol={tol:g}, max_rounds=60, time_limit={DEFAULT_TIME_LIMIT:g}) ==")
+    row = table([15, 3, 4, 5, 16, 13, 11, 11, 9, 6, 7])
+    row("family", "d", "n", "seed", "status", "certificate", "lower", "upper", "rel.width", "rounds", "s")
+    times, results = {}, []
+    for fam, d, n, seed, X, y in training_sets(mode):
         t0 = time.perf_counter()
-        res = global_margin(X, y, tol=1e-6, max_rounds=60)
+        res = global_margin(X, y, tol=tol, max_rounds=60)
         dt = time.perf_counter() - t0
-        row(fam, d, n, seed, res.status, f"{res.lower:.8f}", f"{res.relative_width:.1e}", res.rounds, f"{dt:.2f}")
+        row(fam, d, n, seed, res.status, res.certificate or "none", f"{res.lower:.8f}", f"{res.upper:.8f}", f"{res.relative_width:.1e}", res.rounds, f"{dt:.2f}")
         times.setdefault((fam, d <= 8), []).append((dt, res.certified, res.status == "optimal"))
+        results.append((d, n, dt, res))
     row = table([15, 6, 5, 8, 8, 8, 10, 10])
     print()
     row("family", "d<=8", "sets", "median", "90%", "max", "certified", "optimal")
@@ -178,6 +197,32 @@ def bench_training_sets(full: bool):
         t = np.array([x[0] for x in v])
         row(fam, str(small), len(v), f"{np.median(t):.2f}", f"{np.quantile(t, 0.9):.2f}", f"{t.max():.2f}",
             f"{np.mean([x[1] for x in v]):.0%}", f"{np.mean([x[2] for x in v]):.0%}")
+    if mode == "study":
+        study_summary(results)
+
+
+def study_summary(results):
+    """Per (d, n) and overall: times, statuses, bracket widths; the targets met or not."""
+    print("\n  per (d, n) over seeds: max s, statuses, largest relative width (inf: no certified upper end)")
+    row = table([5, 5, 8, 36, 10])
+    row("d", "n", "max s", "statuses", "max width")
+    for d in STUDY_DIMS:
+        for n in STUDY_SIZES:
+            rs = [r for r in results if r[0] == d and r[1] == n]
+            st = {}
+            for r in rs:
+                st[r[3].status] = st.get(r[3].status, 0) + 1
+            row(d, n, f"{max(r[2] for r in rs):.2f}", ", ".join(f"{k}×{v}" for k, v in sorted(st.items())),
+                f"{max(r[3].relative_width for r in rs):.1e}")
+    t = np.array([r[2] for r in results])
+    widths = np.array([r[3].relative_width for r in results])
+    honest = all(r[3].lower <= r[3].upper and (r[3].certified or r[3].upper == math.inf) for r in results)
+    print(f"\n  sets {len(t)}: median {np.median(t):.2f} s, 90% {np.quantile(t, 0.9):.2f} s, max {t.max():.2f} s; "
+          f"certified (finite upper) {np.mean([r[3].certified for r in results]):.0%}, optimal {np.mean([r[3].status == 'optimal' for r in results]):.0%}, "
+          f"relative width median {np.median(widths):.1e}, max {widths.max():.1e}; brackets honest: {honest}")
+    ok_med, ok_max = np.median(t) <= TARGET_MEDIAN_S, t.max() <= TARGET_MAX_S
+    print(f"  target median <= {TARGET_MEDIAN_S:g} s: {'met' if ok_med else 'NOT met'}; "
+          f"target worst <= {TARGET_MAX_S:g} s: {'met' if ok_max else 'NOT met'}")
 
 
 def bench_general_cube(dims):
@@ -198,7 +243,8 @@ def main():
     ap.add_argument("--quick", action="store_true", help="smaller sizes (about a minute)")
     ap.add_argument("--threads", type=int, default=None, help="torch threads (1 is steadier on a shared machine)")
     ap.add_argument("--only-gl", action="store_true", help="run only section 4 (γ_gl training sets and the general solver)")
-    ap.add_argument("--gl-sets", choices=["quick", "full"], default="quick", help="section 4's sets")
+    ap.add_argument("--gl-sets", choices=["quick", "full", "study"], default="quick", help="section 4's sets")
+    ap.add_argument("--gl-tol", type=float, default=1e-3, help="section 4's tol (default: the config's margins.global_tol)")
     args = ap.parse_args()
     if args.threads:
         torch.set_num_threads(args.threads)
@@ -207,21 +253,22 @@ def main():
         f"load average {os.getloadavg()[0]:.2f}"
     )
     if args.only_gl:
-        bench_general_cube(range(3, 9) if args.gl_sets == "full" else range(3, 7))
-        bench_training_sets(args.gl_sets == "full")
+        if args.gl_sets != "study":
+            bench_general_cube(range(3, 9) if args.gl_sets == "full" else range(3, 7))
+        bench_training_sets(args.gl_sets, args.gl_tol)
         return
     if args.quick:
         bench_kernel([500, 1000], [10, 20])
         bench_global(range(3, 9), [(6, 100), (6, 12)])
         bench_ntk([4, 8, 12], 4000)
         bench_general_cube(range(3, 7))
-        bench_training_sets(False)
+        bench_training_sets("quick", args.gl_tol)
     else:
         bench_kernel([1000, 2000, 4000], [10, 20])
         bench_global(range(3, 11), [(6, 100), (6, 12), (8, 200), (8, 30), (10, 300), (10, 40)])
         bench_ntk([4, 6, 8, 10, 12, 14, 16], 20000)
         bench_general_cube(range(3, 9))
-        bench_training_sets(True)
+        bench_training_sets("full", args.gl_tol)
 
 
 if __name__ == "__main__":

@@ -6,28 +6,40 @@ Both are re-exported here. Scales: γ scale (t/2) as stated in :mod:`lowrot.marg
 
 Column generation: each round solves the LP (HiGHS; rows scaled by 1/t so that its absolute
 tolerances act as relative ones), computes a centred dual (the LP duals are highly degenerate and
-vertex duals seldom bound the sphere well; see :func:`lowrot.margins.lp.centred_dual`) and prices.
-Heuristic pricing maximizes |h(u)|, h(u) = Σ_i q_i y_i σ(u·x_i), by (1) evaluating all sparse sign
-directions {-1, 0, 1}^d / sqrt(support) up to the largest support that keeps their number under
+vertex duals seldom bound the sphere well; see :func:`lowrot.margins.lp.centred_dual`) and prices
+there. Heuristic pricing maximizes |h(u)|, h(u) = Σ_i q_i y_i σ(u·x_i), by (1) evaluating all sparse
+sign directions {-1, 0, 1}^d / sqrt(support) up to the largest support that keeps their number under
 ``sparse_budget`` (for hypercube data these contain the optimum; left out with ``general=True``),
 (2) a multi-start fixed-point ascent, for both signs, (3) for d <= 3 the exact candidate sets. Columns
-with |h(u)| > t (1 + tol) at the LP's own dual enter (up to ``columns_per_round``); when none does,
-exact pricing (:func:`lowrot.margins.pricing.price_exact`, at the level t (1 + tol/2)) either certifies
-a dual -- sup_u |h(u)| <= t (1 + tol/2) up to rounding, which closes the bracket -- or returns the
-columns the heuristic missed. The loop stops when the bracket is closed within tol, when nothing
-enters, or at ``max_rounds``.
+with |h(u)| > t (1 + tol) enter (up to ``columns_per_round``). Exact pricing
+(:func:`lowrot.margins.pricing.exact_dual_bound`, at the level t (1 + tol/2)) either certifies the
+dual -- sup_u |h(u)| <= t (1 + tol/2) up to rounding, which closes the bracket -- or returns the
+columns the heuristic missed; it runs every round while it is cheap (each search within twice the
+rest of the round, or 1/40 of the time limit), every 5th round while it is affordable (within 1/10
+of the time limit), and otherwise once the heuristic finds nothing. Columns priced below t/2 at both
+duals leave the dictionary. The loop stops when the bracket is closed within tol, when nothing
+enters, at ``max_rounds``, at half of ``time_limit``, or when it stagnates: exact pricing is too
+slow to run every round and, over 10 rounds, neither the LP value rose by more than tol/10 nor the
+smallest heuristic estimate fell by 1% (on 2-parity samples with no complete square the LP holds the
+four parity neurons while its degenerate duals wander).
 
 Bounds: ``lower`` is always the recomputed margin of a measure (>= 0). ``upper`` is a certified bound
 (exact pricing over the whole sphere, or the closed form of the parity-cube certificate, each with the
 rounding slack of :mod:`lowrot.margins.pricing`) or +inf; the heuristic value is reported separately
 as ``estimate``. Exact pricing is exact for every input (no assumption on the basis); its cost is
-bounded by a node budget, so it may fail to complete on large problems, and then the result is
-uncertified (``upper`` = inf), never silently wrong.
+bounded by a node budget and the clock. A search stopped by either still proves a bound (the
+largest bound of its open nodes: the branch and bound is best first), so ``upper`` is a valid,
+if wider, bound even then; it is +inf only when no search bounded its root. Never an estimate.
+
+Time: with ``time_limit`` = T seconds (default :data:`DEFAULT_TIME_LIMIT`), column generation stops
+at T/2, a certifying search inside the loop gets at most T/4, and the final certification (see
+:func:`global_margin`) at most T/4; a solve returns after about T seconds at most (plus one round).
 """
 
 from __future__ import annotations
 
 import math
+import time
 
 import numpy as np
 
@@ -62,10 +74,19 @@ from .pricing import (
     unit_rows,
 )
 
+TIME_LIMIT = "time_limit"
+DEFAULT_TIME_LIMIT = 20.0  # seconds; see global_margin
+_PATIENCE = 500  # nodes an exact search inside the loop goes on after finding its first column
+_STAGNATION_ROUNDS = 10  # column generation stops when, in this many rounds, the lower end rose by <= tol/10
+_STAGNATION_EST = 0.01  # and the smallest heuristic estimate fell by less than this fraction (see the loop)
+_PURGE = 0.5  # columns priced below this fraction of t at both duals leave the dictionary
+
 __all__ = [
+    "DEFAULT_TIME_LIMIT",
     "NOT_SEPARABLE",
     "SOLVER_ERROR",
     "STALLED",
+    "TIME_LIMIT",
     "GlobalMarginResult",
     "LPMarginResult",
     "global_margin",
@@ -93,6 +114,7 @@ def global_margin(
     columns_per_round: int = 30,
     sparse_budget: int = 5000,
     max_nodes: int = 20000,
+    time_limit: float | None = DEFAULT_TIME_LIMIT,
 ) -> GlobalMarginResult:
     """γ_gl of (X, y) by column generation, with a bracket; see the module docstring.
 
@@ -102,19 +124,30 @@ def global_margin(
     directions (neither in the initial dictionary nor in the pricing pool: for hypercube data they
     contain the answer); the default dictionary is then the normalized data points and 2d Gaussian
     directions, and only exact pricing certifies. tol: relative bracket width to stop at.
-    exact_pricing: 'auto' (exact pricing with a budget of ``max_nodes`` nodes per call), 'always'
-    (50·max_nodes nodes) or 'never'. status: 'optimal' (certified bracket within tol),
-    'not_separable' (certified γ_gl = 0 up to NOT_SEPARABLE_ATOL), 'iteration_limit' (the bracket is
-    valid, wider than tol), 'stalled' (nothing enters; certified bracket wider than tol),
-    'converged_uncertified' (nothing enters and nothing certifies: upper = inf), or
+    exact_pricing: 'auto' (exact pricing with a budget of ``max_nodes`` nodes per search), 'always'
+    (50·max_nodes nodes) or 'never'. time_limit: seconds of wall-clock time (None: no limit); column
+    generation stops at half of it, and the rest is left to certify the bracket (see below).
+
+    status: 'optimal' (certified bracket within tol), 'not_separable' (certified γ_gl = 0 up to
+    NOT_SEPARABLE_ATOL), 'iteration_limit' (``max_rounds`` rounds; the bracket is valid, wider than
+    tol), 'time_limit' (the clock stopped column generation; the bracket is valid, wider than tol),
+    'stalled' (nothing enters and exact pricing did not close the bracket; certified bracket wider
+    than tol), 'converged_uncertified' (nothing enters and nothing certifies: upper = inf), or
     'solver_error: <HiGHS message>' (value = lower = NaN, upper = inf). Whenever the loop ends without
-    closing the bracket, exact pricing runs once more, to completion within its budget, at the best
-    duals seen (the smallest heuristic estimate's, the average of the last 10 LP duals, the last LP
-    dual): ``upper`` is then certified wherever that search completes.
+    closing the bracket, exact pricing runs once more at the best duals seen (the smallest heuristic
+    estimate's, the last centred dual, the average of the last 10 LP duals, the last LP dual), within
+    the time left: ``upper`` is the best bound these searches prove, complete or not (a search stopped
+    by its budget still bounds the supremum by its open nodes' bounds), so it is finite unless no
+    search bounded its root.
     """
     X, y = validate_xy(X, y, name="global_margin")
     if exact_pricing not in ("auto", "always", "never"):
         raise ValueError(f"global_margin: exact_pricing must be 'auto', 'always' or 'never', got {exact_pricing!r}")
+    if time_limit is not None and not time_limit > 0:
+        raise ValueError(f"global_margin: time_limit must be positive seconds or None, got {time_limit!r}")
+    start = time.perf_counter()
+    deadline = math.inf if time_limit is None else start + time_limit
+    cg_deadline = math.inf if time_limit is None else start + time_limit / 2
     n, d = X.shape
     rng = np.random.default_rng(seed)
     pool = np.zeros((0, d)) if general else sparse_sign_directions(d, budget=sparse_budget)
@@ -135,13 +168,33 @@ def global_margin(
             )
     nodes = 0 if exact_pricing == "never" else max_nodes * (50 if exact_pricing == "always" else 1)
 
+    def _dl(limit):  # deadline argument of the exact searches (None: no clock)
+        return None if math.isinf(limit) else limit
+
     cert = None if general else parity_cube_certificate(X, y)
     best_cert, cert_q, certificate = (cert[1] * (1.0 + ROUNDING), cert[0], "parity_cube") if cert else (math.inf, None, None)
     best_est, est_q = math.inf, None  # smallest heuristic estimate of the dual bound, and its q
     best_lo, best_w, best_U = 0.0, np.zeros(0), np.zeros((0, d))  # the zero measure has margin 0
     status, rounds = ITERATION_LIMIT, 0
     recent_q, lp_q_last, qc_last = [], None, None  # LP duals of the rounds (their average often certifies best)
+    tried = []  # duals whose exact search ran out of its budget (not worth a second search)
+    lo_history = []  # best lower end after each round (stagnation test)
+    exact_cost = 0.0 if nodes else math.inf  # seconds of the last exact search in the loop (inf: too slow to run each round)
+
+    def exact(q, level, seconds, patience, cutoff=math.inf):
+        """One exact search at dual q within ``seconds``; keeps its bound if it is the best."""
+        nonlocal best_cert, cert_q, certificate
+        dl = _dl(min(deadline, time.perf_counter() + seconds))
+        up, cols, complete, exhausted = exact_dual_bound(X, q * y, level, nodes, deadline=dl, patience=patience, cutoff=cutoff)
+        if up < best_cert:
+            best_cert, cert_q, certificate = up, q, "exact_pricing"
+        if exhausted:
+            tried.append(q)
+        return cols, exhausted
+
+    round_cost = 0.0  # seconds of the last round without its exact search
     for rounds in range(max_rounds + 1):
+        round_start = time.perf_counter()
         try:
             lp = solve_dictionary_lp(X, y, U, lp_scale(best_lo))
         except LPSolverError as exc:
@@ -153,53 +206,77 @@ def global_margin(
         if _closed(best_lo, best_cert, tol):
             status = OPTIMAL
             break
+        if time.perf_counter() > cg_deadline:
+            status = TIME_LIMIT
+            break
+        lo_history.append((best_lo, best_est))
+        k = _STAGNATION_ROUNDS
+        stagnant = (
+            len(lo_history) > k
+            and best_lo <= lo_history[-1 - k][0] * (1.0 + tol / 10)
+            and best_est >= lo_history[-1 - k][1] * (1.0 - _STAGNATION_EST)
+        )
+        every_round = exact_cost <= max(_cheap(start, deadline), 2.0 * round_cost)
+        if stagnant and not every_round:
+            # neither the LP value nor the heuristic estimate has moved for a while (on parity
+            # samples the four parity neurons hold the LP while the degenerate duals wander) and
+            # exact pricing is too slow to steer the duals; the upper end comes from the exact
+            # searches below
+            status = STALLED
+            break
         t = lp["t_lp"]
+        level = max(t, 0.0) * (1.0 + tol / 2)
+        # price at the centred dual: the LP's vertex duals are degenerate (on parity samples the LP
+        # holds the four parity neurons for many rounds while its vertex dual jumps around), and
+        # columns priced there seldom move the LP; the centred dual's columns do
         qc = qc_last = centred_dual(X, y, U, lp, tol / 10)
-        est = max(float(np.abs(h_values(X, qc * y, heuristic_candidates(X, qc * y, pool, best_U, rng))).max()), t)
+        cand = heuristic_candidates(X, qc * y, pool, best_U, rng)
+        est = max(float(np.abs(h_values(X, qc * y, cand)).max()), t)
         if est < best_est:
             best_est, est_q = est, qc
-        new_cols = np.zeros((0, d))
-        if best_est > t * (1.0 + tol):
-            cand = heuristic_candidates(X, lp["q"] * y, pool, best_U, rng)
-            new_cols = entering_columns(X, lp["q"] * y, cand, t * (1.0 + tol), columns_per_round)
-        if new_cols.shape[0] and nodes:  # the exact maximizers at the centred dual enter with them
-            up, cols = exact_dual_bound(X, qc * y, max(t, 0.0) * (1.0 + tol / 2), nodes)
-            if up < best_cert:
-                best_cert, cert_q, certificate = up, qc, "exact_pricing"
-            new_cols = np.vstack([new_cols] + [u[None] for u in cols[:columns_per_round]])
-            if _closed(best_lo, best_cert, tol):
-                status = OPTIMAL
-                break
-        if not new_cols.shape[0] and nodes:
-            # certify a dual (the best so far, the centred one, the LP's own) or find the missed columns
-            found = []
-            level = max(t, 0.0) * (1.0 + tol / 2)
-            for q in _distinct((est_q, qc, lp["q"])):
-                up, cols = exact_dual_bound(X, q * y, level, nodes)
-                found.extend(u for u in cols if np.abs(U - u).max(axis=1).min() > 1e-12)
-                if up < best_cert:
-                    best_cert, cert_q, certificate = up, q, "exact_pricing"
-                if _closed(best_lo, best_cert, tol) or found:
+        new_cols = _new(U, entering_columns(X, qc * y, cand, t * (1.0 + tol), columns_per_round))
+        if nodes and math.isfinite(exact_cost) and (every_round or rounds % 5 == 0):
+            # exact pricing as a column generator while it is cheap (every round) or affordable (every
+            # 5th round): the heuristic misses columns (at d = 32, n = 16 it reports convergence while
+            # exact pricing finds 20 columns above t); a search that runs out of its probe slice ends this
+            t0 = time.perf_counter()
+            round_cost = t0 - round_start
+            cols, exhausted = exact(qc, level, _probe(start, deadline), _PATIENCE)
+            exact_cost = math.inf if exhausted else time.perf_counter() - t0
+            new_cols = np.vstack([new_cols, _new(U, np.array(cols[:columns_per_round]).reshape(-1, d))])
+        elif not new_cols.shape[0] and nodes:
+            # the heuristic has converged at this dual: certify it, or find the columns it missed
+            # (a search that finds some stops soon after: only the columns are wanted then)
+            for q in _distinct((qc, est_q)):
+                cols, _ = exact(q, level, _slice(start, deadline), _PATIENCE)
+                new_cols = _new(U, np.array(cols[:columns_per_round]).reshape(-1, d))
+                if _closed(best_lo, best_cert, tol) or new_cols.shape[0]:
                     break
-            new_cols = np.array(found).reshape(-1, d)
-            if _closed(best_lo, best_cert, tol):
-                status = OPTIMAL
-                break
-        new_cols = new_cols[[np.abs(U - u).max(axis=1).min() > 1e-12 for u in new_cols]].reshape(-1, d)
+        if _closed(best_lo, best_cert, tol):
+            status = OPTIMAL
+            break
         if not new_cols.shape[0]:  # nothing better found (or only columns already in the LP)
             status = CONVERGED_UNCERTIFIED
             break
         if rounds == max_rounds:
             break
-        U = np.vstack([U, new_cols])
+        # drop the columns priced far below t at both duals (not in the measure): they keep the LPs
+        # large (2d² sparse sign directions at d = 32) and rarely come back; if they do, pricing finds them
+        keep = (lp["w"] != 0) | (np.abs(h_values(X, qc * y, U)) >= _PURGE * t) | (np.abs(h_values(X, lp["q"] * y, U)) >= _PURGE * t)
+        U = np.vstack([U[keep], new_cols])
         recent_q.append(lp["q"])
     if status != OPTIMAL and nodes:  # a certified (if wider) bracket: the exact sup at the best duals
         level = max(best_lo, 0.0) * (1.0 + tol / 2)
         avg = np.mean(recent_q[-10:], axis=0) if recent_q else None
-        for q in _distinct((est_q, qc_last, avg, lp_q_last)):
-            up, _ = exact_dual_bound(X, q * y, level, nodes)
-            if up < best_cert:
-                best_cert, cert_q, certificate = up, q, "exact_pricing"
+        duals = [q for q in _distinct((est_q, qc_last, avg, lp_q_last)) if not any(q is p for p in tried)]
+        final_deadline = min(deadline, time.perf_counter() + _slice(start, deadline))
+        for k, q in enumerate(duals):
+            share = (final_deadline - time.perf_counter()) / (len(duals) - k)
+            if share <= 0:
+                break
+            exact(q, level, share, None, cutoff=best_cert)
+            if _closed(best_lo, best_cert, tol):
+                break
         if _closed(best_lo, best_cert, tol):
             status = OPTIMAL
         elif status == CONVERGED_UNCERTIFIED and best_cert < math.inf:
@@ -224,6 +301,29 @@ def global_margin(
         directions=best_U,
         weights=best_w,
     )
+
+
+def _slice(start: float, deadline: float) -> float:
+    """Seconds for one certifying exact search: a quarter of the time limit (no limit: inf)."""
+    return (deadline - start) / 4
+
+
+def _probe(start: float, deadline: float) -> float:
+    """Seconds for the exact search of one round while exact pricing is cheap: 1/10 of the time limit
+    (no limit: inf, i.e. only the node budget); a search that needs more makes the loop go on with
+    the heuristic alone."""
+    return (deadline - start) / 10
+
+
+def _cheap(start: float, deadline: float) -> float:
+    """Exact pricing runs every round while its last search took at most this (1/40 of the time limit,
+    0.5 s at the default; no limit: always) or at most twice the rest of a round."""
+    return (deadline - start) / 40
+
+
+def _new(U: np.ndarray, cols: np.ndarray) -> np.ndarray:
+    """The rows of ``cols`` not already in U (up to 1e-12)."""
+    return cols[[np.abs(U - u).max(axis=1).min() > 1e-12 for u in cols]].reshape(-1, U.shape[1])
 
 
 def _error_result(message: str, rounds: int, size: int, general: bool, d: int) -> GlobalMarginResult:

@@ -34,8 +34,10 @@ certified.
 
 from __future__ import annotations
 
+import heapq
 import itertools
 import math
+import time
 
 import numpy as np
 from scipy.optimize import nnls
@@ -152,48 +154,77 @@ def _node_bound(P, cp, Nt, Bt, lo, hi):
     return const + float(np.linalg.norm(r)) + 1e-13 * scale, r
 
 
-def price_exact(X: np.ndarray, c: np.ndarray, incumbent=None, *, threshold: float = -math.inf, max_nodes: int = 20000):
+def price_exact(
+    X: np.ndarray,
+    c: np.ndarray,
+    incumbent=None,
+    *,
+    threshold: float = -math.inf,
+    max_nodes: int = 20000,
+    deadline: float | None = None,
+):
     """sup over unit u of h(u) = Σ_i c_i σ(u·x_i), by the branch and bound of the module docstring.
 
     threshold: a level T; nodes whose bound is at most max(T, best attained value) are pruned, so a
     complete search certifies sup h <= max(T, best) (exactly the supremum when T = -inf, the default).
-    incumbent: an optional (value, u) attained elsewhere.
+    incumbent: an optional (value, u) attained elsewhere. deadline: a time.perf_counter() value at
+    which the search stops, like an exhausted node budget.
 
-    Returns (upper, best_value, best_u, complete): when complete, sup h <= upper (``upper`` includes the
-    rounding slack of the module docstring); when the node budget runs out, complete is False and
-    upper is inf. :func:`exact_columns` also returns the directions found above T.
+    Returns (upper, best_value, best_u, complete): sup h <= upper always (``upper`` includes the
+    rounding slack of the module docstring). When the search completes, ``upper`` is max(T, best) up
+    to that slack; when the node budget or the deadline stops it first, complete is False and
+    ``upper`` is the largest bound of a node not yet closed (the search is best first, so that is
+    the smallest bound it can prove so far; +inf only when the root was never bounded).
+    :func:`exact_dual_bound` also returns the directions found above T.
     """
-    out = _branch_and_bound(X, c, incumbent, threshold, max_nodes)
+    out = _branch_and_bound(X, c, incumbent, threshold, max_nodes, deadline)
     return out["upper"], out["best"], out["u"], out["complete"]
 
 
-def _branch_and_bound(X, c, incumbent, threshold, max_nodes) -> dict:
-    """The search of :func:`price_exact`; also collects every direction attained above ``threshold``
-    (distinct, up to 64) in ``columns``."""
+def _branch_and_bound(X, c, incumbent, threshold, max_nodes, deadline=None, patience=None) -> dict:
+    """The search of :func:`price_exact`, best first (the open node with the largest inherited bound
+    is expanded next); also collects every direction attained above ``threshold`` (distinct, up to
+    64) in ``columns``. patience: stop (incomplete) this many nodes after the first direction above
+    ``threshold`` was found (the caller then only wants columns). Returns a dict with upper, best,
+    u, complete, exhausted (stopped by the node budget or the deadline, not by ``patience``),
+    columns and nodes."""
     d = X.shape[1]
     Xh, ch = merge_rays(X, c)
     best = {"v": -math.inf, "u": None} if incumbent is None else {"v": float(incumbent[0]), "u": incumbent[1]}
     columns = []
+    state = {"nodes": 0, "first_column": None, "exhausted": False}
 
     def consider(U):
         v = h_values(Xh, ch, U)
         for i in np.flatnonzero(v > threshold)[:64]:
             if len(columns) < 64 and all(np.abs(U[i] - w).max() > 1e-9 for _, w in columns):
                 columns.append((float(v[i]), U[i]))
+                if state["first_column"] is None:
+                    state["first_column"] = state["nodes"]
         i = int(np.argmax(v))
         if v[i] > best["v"]:
             best["v"], best["u"] = float(v[i]), U[i]
 
     def result(upper, complete):
         columns.sort(key=lambda vw: -vw[0])
-        return {"upper": upper, "best": best["v"], "u": best["u"], "complete": complete, "columns": columns}
+        if math.isfinite(upper):
+            upper = max(upper, best["v"], 0.0) * (1.0 + ROUNDING) + _ABS_ROUNDING
+        return {
+            "upper": upper,
+            "best": best["v"],
+            "u": best["u"],
+            "complete": complete,
+            "exhausted": state["exhausted"],
+            "columns": columns,
+            "nodes": state["nodes"],
+        }
 
     consider(np.vstack([np.eye(d), -np.eye(d)]))
     if Xh.shape[0] and d <= 3:  # exact candidate sets (a sweep of the circle, faces of the sphere)
         cand = low_dim_candidates(Xh, ch, max_nodes)
         if cand is not None:
             consider(cand)
-            return result(max(best["v"], 0.0) * (1.0 + ROUNDING) + _ABS_ROUNDING, True)
+            return result(0.0, True)
     pos = ch > 0
     P, cp = Xh[pos], ch[pos]
     Nt = (Xh[~pos] * -ch[~pos, None]).T  # d x (negative points), columns |c_j| x_j
@@ -201,20 +232,31 @@ def _branch_and_bound(X, c, incumbent, threshold, max_nodes) -> dict:
         vals, dirs = price_heuristic(Xh, ch, np.vstack([P, unit_rows(P[:8].sum(0, keepdims=True))]))
         consider(dirs[np.argsort(-vals)[:8]])
     upper = 0.0  # the largest bound of a pruned node or leaf (h <= 0 near u = 0 is covered by best >= 0)
-    stack = [(np.zeros((d, 0)), -np.ones(P.shape[0]), np.ones(P.shape[0]))]
-    nodes = 0
-    while stack:
-        Bt, lo, hi = stack.pop()
-        nodes += 1
-        if nodes > max_nodes:
-            return result(math.inf, False)
+    # open nodes: (-inherited bound, counter, branched point indices, their signs, lo, hi); the cone
+    # rows are rebuilt from the indices and signs
+    heap = [(-math.inf, 0, (), (), -np.ones(P.shape[0]), np.ones(P.shape[0]))]
+    counter = 1
+    while heap:
         level = max(best["v"] * (1.0 + 1e-12), threshold)
+        if -heap[0][0] <= level:  # every open node is closed by the level: done
+            upper = max(upper, -heap[0][0])
+            break
+        stop = state["exhausted"] = state["nodes"] >= max_nodes or (deadline is not None and time.perf_counter() > deadline)
+        if patience is not None and state["first_column"] is not None and state["nodes"] - state["first_column"] >= patience:
+            stop = True
+        if stop:
+            return result(max(upper, -heap[0][0]), False)
+        inherited, _, idx, sgn, lo, hi = heapq.heappop(heap)
+        inherited = -inherited
+        state["nodes"] += 1
+        Bt = (P[list(idx)] * np.asarray(sgn, dtype=np.float64)[:, None]).T if idx else np.zeros((d, 0))
         bound, r = _node_bound(P, cp, Nt, Bt, lo, hi)
         if bound > level:  # tighten the ranges on this cone and try again
             for i in np.flatnonzero((lo < 0) & (hi > 0)):
                 hi[i] = min(hi[i], _cone_dist(Bt, P[i]) + _RANGE_WIDEN)
                 lo[i] = max(lo[i], -_cone_dist(Bt, -P[i]) - _RANGE_WIDEN)
             bound, r = _node_bound(P, cp, Nt, Bt, lo, hi)
+        bound = min(bound, inherited)
         rn = float(np.linalg.norm(r))
         if rn > 0:
             consider((r / rn)[None])
@@ -228,9 +270,10 @@ def _branch_and_bound(X, c, incumbent, threshold, max_nodes) -> dict:
         lo_a, hi_a = lo.copy(), hi.copy()
         lo_a[i] = 0.0  # child: x_i active (u·x_i >= 0)
         hi[i] = 0.0  # child: x_i inactive (u·x_i <= 0)
-        stack.append((np.hstack([Bt, -P[i][:, None]]), lo, hi))
-        stack.append((np.hstack([Bt, P[i][:, None]]), lo_a, hi_a))
-    return result(max(upper, best["v"], 0.0) * (1.0 + ROUNDING) + _ABS_ROUNDING, True)
+        heapq.heappush(heap, (-bound, counter, idx + (i,), sgn + (1.0,), lo_a, hi_a))
+        heapq.heappush(heap, (-bound, counter + 1, idx + (i,), sgn + (-1.0,), lo, hi))
+        counter += 2
+    return result(upper, True)
 
 
 def polish(X: np.ndarray, c: np.ndarray, U: np.ndarray, steps: int = 4):
@@ -259,16 +302,42 @@ def polish(X: np.ndarray, c: np.ndarray, U: np.ndarray, steps: int = 4):
     return vals, out
 
 
-def exact_dual_bound(X: np.ndarray, c: np.ndarray, threshold: float, max_nodes: int):
-    """(certified bound on sup_u |h(u)| or inf, [directions u with |h(u)| > threshold, best first])
-    for h(u) = Σ_i c_i σ(u·x_i), by the search of :func:`price_exact` on +h and -h at level ``threshold``."""
-    ups, cols = [], []
+def exact_dual_bound(
+    X: np.ndarray,
+    c: np.ndarray,
+    threshold: float,
+    max_nodes: int,
+    *,
+    deadline: float | None = None,
+    patience: int | None = None,
+    cutoff: float = math.inf,
+):
+    """(bound, [directions u with |h(u)| > threshold, best first], complete, exhausted) for
+    h(u) = Σ_i c_i σ(u·x_i), by the search of :func:`price_exact` on +h and -h at level ``threshold``.
+
+    ``bound`` >= sup_u |h(u)| always (a certified bound, +inf only when a search never bounded its
+    root); complete: both searches finished, so that bound <= max(threshold, max |h| attained) up to
+    rounding; exhausted: a search ran out of nodes or time (rather than stopping for ``patience`` or
+    ``cutoff``), i.e. exact pricing is too expensive at this budget. deadline (time.perf_counter() value): the +h search gets half of the time left, the -h
+    search the rest. patience: see :func:`_branch_and_bound`. cutoff: skip the -h search when the +h
+    bound is already >= cutoff (the caller has a better bound; ``bound`` is then +inf: one side alone
+    bounds nothing).
+    """
+    ups, cols, complete, exhausted = [], [], True, False
     for sign in (1.0, -1.0):
-        out = _branch_and_bound(X, sign * c, None, threshold, max_nodes)
-        ups.append(out["upper"] if out["complete"] else math.inf)
+        dl = deadline
+        if deadline is not None and sign > 0:
+            dl = time.perf_counter() + max(deadline - time.perf_counter(), 0.0) / 2
+        out = _branch_and_bound(X, sign * c, None, threshold, max_nodes, dl, patience)
+        ups.append(out["upper"])
         cols.extend(out["columns"])
+        complete = complete and out["complete"]
+        exhausted = exhausted or out["exhausted"]
+        if sign > 0 and out["upper"] >= cutoff:
+            ups, complete = [math.inf], False
+            break
     cols.sort(key=lambda vw: -vw[0])
-    return max(ups), [u for _, u in cols]
+    return max(ups), [u for _, u in cols], complete, exhausted
 
 
 # --------------------------------------------------------------------------------------------
