@@ -22,7 +22,9 @@
 
 Usage: python benchmarks/bench_margins.py [--quick] [--threads N] [--only-gl --gl-sets quick|full|study [--gl-tol TOL]]
 (On a machine shared with other jobs, --threads 1 avoids the OpenMP spin-waits that otherwise make
-the many small tensor operations of our solver erratically slow; Clarabel is single-threaded anyway.)
+the many small tensor operations of our solver erratically slow; Clarabel is single-threaded anyway.
+It also sets OMP/OPENBLAS/MKL_NUM_THREADS before numpy loads: the small eigen-decompositions and
+least squares of γ_gl's pricing run about 3x slower with two OpenBLAS threads on a loaded 2-core machine.)
 """
 
 from __future__ import annotations
@@ -30,14 +32,19 @@ from __future__ import annotations
 import argparse
 import math
 import os
+import sys
 import time
 
-import numpy as np
-import torch
+if __name__ == "__main__" and "--threads" in sys.argv[:-1]:  # before numpy and torch start their thread pools
+    for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+        os.environ[_var] = sys.argv[sys.argv.index("--threads") + 1]
 
-from lowrot.data import hypercube, make_dataset, parity_labels, sample_parity
-from lowrot.margins import global_margin, kernel_margin, ntk_kernel, ntk_margin_parity_cube
-from lowrot.margins.global_margin import DEFAULT_TIME_LIMIT
+import numpy as np  # noqa: E402
+import torch  # noqa: E402
+
+from lowrot.data import hypercube, make_dataset, parity_labels, sample_parity  # noqa: E402
+from lowrot.margins import global_margin, kernel_margin, ntk_kernel, ntk_margin_parity_cube  # noqa: E402
+from lowrot.margins.global_margin import DEFAULT_TIME_LIMIT  # noqa: E402
 
 
 def certified_gap(H: np.ndarray, q: np.ndarray) -> tuple[float, float]:
@@ -220,6 +227,7 @@ def study_summary(results):
     print(f"\n  sets {len(t)}: median {np.median(t):.2f} s, 90% {np.quantile(t, 0.9):.2f} s, max {t.max():.2f} s; "
           f"certified (finite upper) {np.mean([r[3].certified for r in results]):.0%}, optimal {np.mean([r[3].status == 'optimal' for r in results]):.0%}, "
           f"relative width median {np.median(widths):.1e}, max {widths.max():.1e}; brackets honest: {honest}")
+    print(f"  load average at the end {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs (other jobs slow every time above)")
     ok_med, ok_max = np.median(t) <= TARGET_MEDIAN_S, t.max() <= TARGET_MAX_S
     print(f"  target median <= {TARGET_MEDIAN_S:g} s: {'met' if ok_med else 'NOT met'}; "
           f"target worst <= {TARGET_MAX_S:g} s: {'met' if ok_max else 'NOT met'}")
@@ -249,8 +257,8 @@ def main():
     if args.threads:
         torch.set_num_threads(args.threads)
     print(
-        f"torch {torch.__version__}, {torch.get_num_threads()} threads, {os.cpu_count()} CPUs, "
-        f"load average {os.getloadavg()[0]:.2f}"
+        f"torch {torch.__version__}, {torch.get_num_threads()} threads, OMP_NUM_THREADS={os.environ.get('OMP_NUM_THREADS', 'unset')}, "
+        f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.2f}"
     )
     if args.only_gl:
         if args.gl_sets != "study":
