@@ -2,6 +2,7 @@
 known answer, ``upper`` is a certified bound or +inf (never an estimate), and the status says why
 the solver stopped."""
 
+import importlib
 import math
 
 import numpy as np
@@ -80,6 +81,28 @@ def test_default_time_limit_is_finite_and_none_means_no_clock():
     assert a.lower == pytest.approx(b.lower, rel=1e-6)
     with pytest.raises(ValueError):
         global_margin(X, y, time_limit=0.0)
+    with pytest.raises(ValueError):
+        global_margin(X, y, time_limit="soon")
+
+
+def test_the_general_solver_runs_without_a_clock_by_default(monkeypatch):
+    # claim M2 needs its certified bracket within 2e-3 at d = 8, which takes about a minute: 'auto'
+    # gives the general solver no clock (the searches get no deadline), the default solver 20 s
+    gm = importlib.import_module("lowrot.margins.global_margin")
+    seen = []
+    real = gm.exact_dual_bound
+
+    def spy(*args, **kwargs):
+        seen.append(kwargs.get("deadline"))
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(gm, "exact_dual_bound", spy)
+    X, y = sphere_data(10, 4, 1)
+    global_margin(X, y, tol=1e-6, general=True)
+    assert seen and all(dl is None for dl in seen)
+    seen.clear()
+    global_margin(X, y, tol=1e-6)
+    assert seen and all(dl is not None for dl in seen)
 
 
 @pytest.mark.parametrize("d,n,seed", [(4, 24, 0), (5, 30, 1)])

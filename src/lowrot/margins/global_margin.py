@@ -36,7 +36,7 @@ weights too, a fraction of a second) is tried as well; on 2-parity samples of n 
 usually the tightest bound (``certificate`` = 'quadratic'). ``upper`` is +inf only when nothing
 bounded anything (exact_pricing='never', or a clock that stopped at once). Never an estimate.
 
-Time: with ``time_limit`` = T seconds (default :data:`DEFAULT_TIME_LIMIT`), column generation stops
+Time: with ``time_limit`` = T seconds (default :data:`DEFAULT_TIME_LIMIT`, none for the general solver), column generation stops
 at T/2, a certifying search inside the loop gets at most T/4, and the final certification (see
 :func:`global_margin`) at most T/4; a solve returns after about T seconds at most (plus one round).
 """
@@ -120,7 +120,7 @@ def global_margin(
     columns_per_round: int = 30,
     sparse_budget: int = 5000,
     max_nodes: int = 20000,
-    time_limit: float | None = DEFAULT_TIME_LIMIT,
+    time_limit: float | str | None = "auto",
 ) -> GlobalMarginResult:
     """γ_gl of (X, y) by column generation, with a bracket; see the module docstring.
 
@@ -132,14 +132,20 @@ def global_margin(
     directions, and only exact pricing certifies. tol: relative bracket width to stop at.
     exact_pricing: 'auto' (exact pricing with a budget of ``max_nodes`` nodes per search), 'always'
     (50·max_nodes nodes) or 'never'. time_limit: seconds of wall-clock time (None: no limit); column
-    generation stops at half of it, and the rest is left to certify the bracket (see below).
+    generation stops at half of it, and the rest is left to certify the bracket (see below). 'auto'
+    (default): :data:`DEFAULT_TIME_LIMIT` (20 s, sized for training sets of up to 128 points in up to
+    32 dimensions: benchmarks/bench_margins.py --gl-sets study), and no limit for general=True (the
+    structure-free solver certifies the full cube at d = 8, claim M2, in about a minute; under a 20 s
+    clock it would stop at a 6% bracket).
 
     status: 'optimal' (certified bracket within tol), 'not_separable' (certified γ_gl = 0 up to
     NOT_SEPARABLE_ATOL), 'iteration_limit' (``max_rounds`` rounds; the bracket is valid, wider than
     tol), 'time_limit' (the clock stopped column generation; the bracket is valid, wider than tol),
-    'stalled' (nothing enters and exact pricing did not close the bracket; certified bracket wider
-    than tol), 'converged_uncertified' (nothing enters and nothing certifies: upper = inf), or
-    'solver_error: <HiGHS message>' (value = lower = NaN, upper = inf). Whenever the loop ends without
+    'stalled' (column generation stopped making progress -- nothing enters, or the LP value and the
+    heuristic estimate stagnated -- and the certifying searches did not close the bracket; the bracket
+    is valid and wider than tol, its upper end certified unless no search had time to bound it),
+    'converged_uncertified' (nothing enters and nothing certifies: upper = inf; with exact pricing on,
+    only when no search had time to bound anything), or 'solver_error: <HiGHS message>' (value = lower = NaN, upper = inf). Whenever the loop ends without
     closing the bracket, exact pricing runs once more at the best duals seen (the smallest heuristic
     estimate's, the last centred dual, the average of the last 10 LP duals, the last LP dual), after
     the quadratic certificate, within T/4: ``upper`` is the best bound these prove, complete or not (a
@@ -149,8 +155,10 @@ def global_margin(
     X, y = validate_xy(X, y, name="global_margin")
     if exact_pricing not in ("auto", "always", "never"):
         raise ValueError(f"global_margin: exact_pricing must be 'auto', 'always' or 'never', got {exact_pricing!r}")
-    if time_limit is not None and not time_limit > 0:
-        raise ValueError(f"global_margin: time_limit must be positive seconds or None, got {time_limit!r}")
+    if time_limit == "auto":
+        time_limit = None if general else DEFAULT_TIME_LIMIT
+    if time_limit is not None and (isinstance(time_limit, str) or not time_limit > 0):
+        raise ValueError(f"global_margin: time_limit must be positive seconds, 'auto' or None, got {time_limit!r}")
     start = time.perf_counter()
     deadline = math.inf if time_limit is None else start + time_limit
     cg_deadline = math.inf if time_limit is None else start + time_limit / 2
@@ -202,7 +210,7 @@ def global_margin(
     for rounds in range(max_rounds + 1):
         round_start = time.perf_counter()
         try:
-            lp = solve_dictionary_lp(X, y, U, lp_scale(best_lo))
+            lp = _solve_lp(X, y, U, lp_scale(best_lo))
         except LPSolverError as exc:
             return _error_result(str(exc), rounds, U.shape[0], general, d)
         lp_q_last, qc_last = lp["q"], None
@@ -337,6 +345,18 @@ def _cheap(start: float, deadline: float) -> float:
 def _new(U: np.ndarray, cols: np.ndarray) -> np.ndarray:
     """The rows of ``cols`` not already in U (up to 1e-12)."""
     return cols[[np.abs(U - u).max(axis=1).min() > 1e-12 for u in cols]].reshape(-1, U.shape[1])
+
+
+def _solve_lp(X, y, U, scale):
+    """The dictionary LP at row scale ``scale``, retried once at scale 1 when HiGHS fails: its
+    'Solve error' (status 4) can hit one scale and not a neighbouring one (seen at d = 8, general
+    solver, scale 8.00000001); the scale only conditions the LP, the measure and q do not depend on it."""
+    try:
+        return solve_dictionary_lp(X, y, U, scale)
+    except LPSolverError:
+        if scale == 1.0:
+            raise
+        return solve_dictionary_lp(X, y, U, 1.0)
 
 
 def _error_result(message: str, rounds: int, size: int, general: bool, d: int) -> GlobalMarginResult:
