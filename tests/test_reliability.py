@@ -59,7 +59,7 @@ def _wait_for(folder: Path, proc, timeout=300):
 @pytest.mark.slow
 def test_two_runs_identical_and_kill_resume_with_a_corrupt_resume_file(tmp_path):
     a = _run(_workdir(tmp_path, "a"))
-    assert len(a) == 14 and all(a.values())  # trajectories, 4 margin tables, margin exponents, 7 regime tables, claims
+    assert len(a) == 16 and all(a.values())  # trajectories, 4 margin tables, margin exponents, 9 regime tables, claims
     b = _run(_workdir(tmp_path, "b"))
     assert a.keys() == b.keys()
     assert [n for n in a if a[n] != b[n]] == [], "two runs of the same config gave different tables"
