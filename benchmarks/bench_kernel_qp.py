@@ -60,25 +60,9 @@ import torch  # noqa: E402
 from lowrot.data import parity_labels, sample_parity  # noqa: E402
 from lowrot.margins import kernel_margin, ntk_kernel  # noqa: E402
 
-
-def cpu_model() -> str:
-    try:
-        with open("/proc/cpuinfo") as fh:
-            for line in fh:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown"
-
-
-def certified_gap(H: np.ndarray, q: np.ndarray) -> tuple[float, float]:
-    """(qᵀHq, relative Frank-Wolfe gap) at q clipped to the simplex (as bench_margins.py)."""
-    q = np.maximum(q, 0.0)
-    q /= q.sum()
-    Hq = H @ q
-    f = float(q @ Hq)
-    return f, (f - (2.0 * Hq.min() - f)) / f
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from bench_margins import certified_gap  # noqa: E402  (the same certificate for both solvers)
+from bench_train import cpu_model  # noqa: E402
 
 
 def timed(fn, repeats: int):
